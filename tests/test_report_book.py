@@ -1,0 +1,71 @@
+"""The real chapters on the quick profile: every notebook runs, the book builds, nothing is missing.
+
+One report run (session fixture) serves all checks; it is the slowest part of the suite.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+
+def _notebooks(root):
+    return sorted((root / "notebooks").glob("*.ipynb"))
+
+
+def test_every_notebook_is_clean_parameterised_and_in_the_toc(root):
+    toc = yaml.safe_load((root / "book" / "_toc.yml").read_text())
+    listed = {c["file"] for part in toc["parts"] for c in part["chapters"]}
+    for path in _notebooks(root):
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, f"{path.name} needs exactly one cell tagged 'parameters'"
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
+            f"{path.name} carries outputs; keep notebooks/ clean"
+        assert f"chapters/{path.stem}" in listed, f"{path.stem} missing from book/_toc.yml"
+        assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), \
+            f"{path.name} must open with a '# Title' markdown cell"
+    assert len(listed) == len(_notebooks(root))
+
+
+@pytest.fixture(scope="session")
+def quick_report(root):
+    from xctkit.report import report
+
+    return report(root, profile="quick", progress=False)
+
+
+def test_quick_report_succeeds(quick_report):
+    failed = [f"{r.name}: cell {r.failed_cell}: {r.error}" for r in quick_report.runs if r.status == "failed"]
+    assert not failed, "\n".join(failed)
+    assert quick_report.ok and quick_report.book_built
+
+
+def test_book_has_one_page_per_chapter_and_all_images(quick_report, root):
+    html = root / "book" / "_build" / "html"
+    assert (html / "index.html").exists()
+    for nb in _notebooks(root):
+        page = html / "chapters" / f"{nb.stem}.html"
+        assert page.exists(), f"no HTML page for {nb.stem}"
+        text = page.read_text()
+        for src in re.findall(r'<img[^>]+src="([^"]+)"', text):
+            if src.startswith(("http:", "https:", "data:")):
+                continue
+            assert (page.parent / src).resolve().exists(), f"{nb.stem}: missing image {src}"
+        assert "Traceback" not in text, f"{nb.stem} shows a traceback"
+
+
+def test_run_summary_lists_notebooks_and_result_tables(quick_report, root):
+    summary = json.loads(quick_report.summary_file.read_text())
+    assert {n["name"] for n in summary["notebooks"]} == {p.stem for p in _notebooks(root)}
+    assert summary["ok"] is True
+    for table in summary["results"]:
+        name = Path(table).name
+        assert re.match(r"^\d\d_[a-z0-9_]+__[a-z0-9_\-]+\.csv$", name), name
+    text = quick_report.summary()
+    assert "Book:" in text and "index.html" in text

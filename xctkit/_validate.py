@@ -1,0 +1,172 @@
+"""Input validation shared by every public function.
+
+Each helper raises ``TypeError`` or ``ValueError`` whose message names the argument and says
+what was expected, so that bad input never surfaces as a deep traceback.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "as_array",
+    "as_labels",
+    "as_grey",
+    "as_binary",
+    "as_rng",
+    "check_positive",
+    "check_nonnegative",
+    "check_fraction",
+    "check_int",
+    "check_choice",
+    "check_same_shape",
+    "check_shape3",
+]
+
+
+def as_array(arr, name: str, *, ndim: int | Sequence[int] | None = None, min_size: int = 1) -> np.ndarray:
+    """Return ``arr`` as an ndarray, checking its rank and that it is not empty."""
+    if arr is None:
+        raise TypeError(f"`{name}` must be an array, got None")
+    try:
+        a = np.asarray(arr)
+    except Exception as exc:  # pragma: no cover - numpy's own message is kept
+        raise TypeError(f"`{name}` must be array-like, got {type(arr).__name__}") from exc
+    if a.dtype == object:
+        raise TypeError(f"`{name}` must be a numeric array, got dtype=object")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if a.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"`{name}` must be {want}, got shape {a.shape}")
+    if a.size < min_size:
+        raise ValueError(f"`{name}` must not be empty, got shape {a.shape}")
+    return a
+
+
+def as_labels(arr, name: str, *, ndim: int | Sequence[int] | None = None) -> np.ndarray:
+    """Return a label array (unsigned or signed ints, or bool); refuse floats."""
+    a = as_array(arr, name, ndim=ndim)
+    if a.dtype.kind not in "uib":
+        raise TypeError(f"`{name}` must hold integer phase labels, got dtype {a.dtype}")
+    if a.dtype.kind == "i" and a.min() < 0:
+        raise ValueError(f"`{name}` must hold non-negative labels, found minimum {a.min()}")
+    return a
+
+
+def as_binary(arr, name: str, *, ndim: int | Sequence[int] | None = None) -> np.ndarray:
+    """Return a boolean array; integer input must hold only 0 and 1."""
+    a = as_array(arr, name, ndim=ndim)
+    if a.dtype == bool:
+        return a
+    if a.dtype.kind not in "uif":
+        raise TypeError(f"`{name}` must be a boolean mask, got dtype {a.dtype}")
+    vals = np.unique(a)
+    if not np.all(np.isin(vals, (0, 1))):
+        shown = ", ".join(str(v) for v in vals[:6])
+        raise ValueError(f"`{name}` must be binary (0/1 or bool), found values {shown}")
+    return a.astype(bool)
+
+
+def as_grey(arr, name: str, *, ndim: int | Sequence[int] | None = None) -> np.ndarray:
+    """Return a finite float32 grey-level array."""
+    a = as_array(arr, name, ndim=ndim)
+    if a.dtype.kind not in "uif":
+        raise TypeError(f"`{name}` must be a numeric grey-level array, got dtype {a.dtype}")
+    a = a.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"`{name}` must be finite, found NaN or inf")
+    return a
+
+
+def as_rng(seed) -> np.random.Generator:
+    """Turn ``seed`` (int, Generator or None) into a Generator, once."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"`seed` must be an int, a numpy Generator or None, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"`seed` must be a non-negative int, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
+def _as_real(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a real number, got {type(value).__name__}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"`{name}` must be finite, got {value}")
+    return v
+
+
+def check_positive(value, name: str) -> float:
+    """A finite number > 0."""
+    v = _as_real(value, name)
+    if v <= 0:
+        raise ValueError(f"`{name}` must be > 0, got {value}")
+    return v
+
+
+def check_nonnegative(value, name: str) -> float:
+    """A finite number >= 0."""
+    v = _as_real(value, name)
+    if v < 0:
+        raise ValueError(f"`{name}` must be >= 0, got {value}")
+    return v
+
+
+def check_fraction(value, name: str, *, low: float = 0.0, high: float = 1.0, inclusive: bool = True) -> float:
+    """A finite number in [low, high] (or (low, high) when ``inclusive`` is False)."""
+    v = _as_real(value, name)
+    ok = (low <= v <= high) if inclusive else (low < v < high)
+    if not ok:
+        br = ("[", "]") if inclusive else ("(", ")")
+        raise ValueError(f"`{name}` must be in {br[0]}{low}, {high}{br[1]}, got {value}")
+    return v
+
+
+def check_int(value, name: str, *, min_value: int | None = None, max_value: int | None = None) -> int:
+    """An integer (not bool) within optional bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{name}` must be an int, got {type(value).__name__}")
+    v = int(value)
+    if min_value is not None and v < min_value:
+        raise ValueError(f"`{name}` must be >= {min_value}, got {v}")
+    if max_value is not None and v > max_value:
+        raise ValueError(f"`{name}` must be <= {max_value}, got {v}")
+    return v
+
+
+def check_choice(value, name: str, choices: Iterable) -> object:
+    """One of a fixed set of options."""
+    choices = tuple(choices)
+    if value not in choices:
+        opts = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"`{name}` must be one of {{{opts}}}, got {value!r}")
+    return value
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    """Raise if two arrays differ in shape, quoting both shapes."""
+    if a.shape != b.shape:
+        raise ValueError(f"`{name_a}` and `{name_b}` must have the same shape, got {a.shape} and {b.shape}")
+
+
+def check_shape3(shape, name: str = "shape", *, min_size: int = 1) -> tuple[int, int, int]:
+    """A (Z, Y, X) tuple of positive ints."""
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (int(shape),) * 3
+    try:
+        s = tuple(shape)
+    except TypeError as exc:
+        raise TypeError(f"`{name}` must be an int or a (Z, Y, X) tuple, got {type(shape).__name__}") from exc
+    if len(s) != 3 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in s):
+        raise ValueError(f"`{name}` must be three ints (Z, Y, X), got {shape!r}")
+    if min(s) < min_size:
+        raise ValueError(f"`{name}` must have every size >= {min_size}, got {s}")
+    return tuple(int(v) for v in s)

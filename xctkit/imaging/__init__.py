@@ -1,0 +1,49 @@
+"""Forward models: XCT grey levels, PSF, partial volume, resampling, noise, artefacts; LR/HR pairs.
+
+.. autosummary::
+
+   render_xct
+   xct_pair
+   register
+   upscale_to
+   Scan
+   ScanPair
+"""
+
+from ._pairs import (
+    HR_SETUP,
+    LR_SETUP,
+    Registration,
+    ScanPair,
+    apply_shift,
+    register,
+    upscale_to,
+    xct_pair,
+)
+from ._xct import (
+    XCT_GREY,
+    Scan,
+    add_noise,
+    phase_grey,
+    render_xct,
+    resample,
+    ring_and_streak_artefacts,
+)
+
+__all__ = [
+    "HR_SETUP",
+    "LR_SETUP",
+    "XCT_GREY",
+    "Registration",
+    "Scan",
+    "ScanPair",
+    "add_noise",
+    "apply_shift",
+    "phase_grey",
+    "register",
+    "render_xct",
+    "resample",
+    "ring_and_streak_artefacts",
+    "upscale_to",
+    "xct_pair",
+]

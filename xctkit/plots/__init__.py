@@ -1,0 +1,14 @@
+"""The house figure style and helpers for slices, histograms and tables of images.
+
+Functions return the matplotlib ``Figure`` and never call ``plt.show()``; notebooks display it.
+
+.. autosummary::
+
+   set_style
+   slices
+   histograms
+"""
+
+from ._figures import PHASE_CMAP, histograms, phase_legend, set_style, slices
+
+__all__ = ["set_style", "slices", "histograms", "PHASE_CMAP", "phase_legend"]

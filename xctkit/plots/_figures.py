@@ -1,0 +1,133 @@
+"""Figure helpers in one consistent style (seaborn)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import as_array
+
+__all__ = ["set_style", "slices", "histograms", "PHASE_CMAP", "phase_legend"]
+
+# pore, CBD, NMC, crack
+_PHASE_COLOURS = ["#1b1b3a", "#5fa8d3", "#f2c14e", "#e4572e"]
+
+
+def _phase_cmap():
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap(_PHASE_COLOURS, name="xctkit_phases")
+
+
+PHASE_CMAP = "xctkit_phases"
+
+
+def set_style(context: str = "notebook") -> None:
+    """Apply the house style: seaborn ticks, colour-blind palette, readable sizes."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(context=context, style="ticks", palette="colorblind")
+    mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "axes.titlesize": "medium",
+                         "image.interpolation": "nearest", "figure.constrained_layout.use": True})
+    if PHASE_CMAP not in mpl.colormaps:
+        mpl.colormaps.register(_phase_cmap())
+
+
+def phase_legend(ax, *, phases=(0, 1, 2, 3)) -> None:
+    """Add a legend naming the phase colours to ``ax``."""
+    from matplotlib.patches import Patch
+
+    from ..phases import PHASE_NAMES
+
+    ax.legend(handles=[Patch(color=_PHASE_COLOURS[p], label=PHASE_NAMES[p]) for p in phases],
+              loc="upper right", fontsize="small", framealpha=0.8)
+
+
+def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = None, ncols: int | None = None,
+           size: float = 3.2, vmin: float = 0.0, vmax: float = 1.0, suptitle: str | None = None):
+    """A row (or grid) of 2-D images with titles, in physical units when ``voxel_um`` is given.
+
+    Parameters
+    ----------
+    images : dict of str -> (Y, X) ndarray
+        Title -> image.
+    kind : {'grey', 'labels'}
+        Grey-level colour map in [vmin, vmax], or the phase colour map.
+    voxel_um : float or dict, optional
+        Pixel size (one for all, or per title) for µm axes.
+    ncols : int, optional
+    size : float
+        Panel size, inches.
+    vmin, vmax : float
+        Grey range.
+    suptitle : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    set_style()
+    n = len(images)
+    if n == 0:
+        raise ValueError("`images` must hold at least one image")
+    ncols = ncols or n
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.set_axis_off()
+    for ax, (title, img) in zip(axes.ravel(), images.items(), strict=False):
+        a = as_array(img, f"images[{title!r}]", ndim=2)
+        vx = voxel_um.get(title) if isinstance(voxel_um, dict) else voxel_um
+        extent = None if vx is None else (0, a.shape[1] * vx, a.shape[0] * vx, 0)
+        if kind == "labels":
+            ax.imshow(a, cmap=PHASE_CMAP, vmin=-0.5, vmax=3.5, extent=extent, interpolation="nearest")
+        else:
+            ax.imshow(a, cmap="gray", vmin=vmin, vmax=vmax, extent=extent, interpolation="nearest")
+        ax.set_title(title)
+        if vx is None:
+            ax.set_axis_off()
+        else:
+            ax.set_xlabel("µm")
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xlabel: str = "grey level",
+               title: str | None = None):
+    """Normalised histograms (density) of several grey-level arrays on one axis.
+
+    Parameters
+    ----------
+    samples : dict of str -> ndarray
+        Label -> values (any shape, flattened).
+    bins : int
+    range_ : (float, float)
+    ax : matplotlib Axes, optional
+    xlabel, title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    set_style()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    else:
+        fig = ax.figure
+    edges = np.linspace(range_[0], range_[1], bins + 1)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    for label, vals in samples.items():
+        v = np.asarray(vals, dtype=np.float64).ravel()
+        h, _ = np.histogram(v, bins=edges, density=True)
+        ax.plot(centres, h, label=label, lw=1.6)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("density")
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False)
+    return fig

@@ -34,6 +34,7 @@ setup: $(VENV)/.installed
 # provided locally instead of resolving a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@mkdir -p .cache/ipython .cache/matplotlib .cache/keras .cache/numba .cache/torch .cache/xdg .cache/jupyter-runtime
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "torch==2.13.0" -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name xctkit --display-name "Python (xctkit)" >/dev/null

@@ -30,6 +30,7 @@ _SUBPACKAGES = (
     "phases",
     "papers",
     "synth",
+    "lab",
     "imaging",
     "sr",
     "segment",

@@ -17,6 +17,7 @@ from ._pairs import (
     ScanPair,
     apply_shift,
     register,
+    register_scans,
     upscale_to,
     xct_pair,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "apply_shift",
     "phase_grey",
     "register",
+    "register_scans",
     "render_xct",
     "resample",
     "ring_and_streak_artefacts",

@@ -10,7 +10,7 @@ from scipy import ndimage
 from .._validate import as_grey, as_labels, as_rng, check_int, check_nonnegative, check_positive
 from ._xct import Scan, render_xct
 
-__all__ = ["ScanPair", "Registration", "xct_pair", "upscale_to", "register", "apply_shift",
+__all__ = ["ScanPair", "Registration", "xct_pair", "upscale_to", "register", "register_scans", "apply_shift",
            "HR_SETUP", "LR_SETUP"]
 
 HR_SETUP = {"out_voxel_um": 0.74, "psf_um": 0.45, "photons": 300.0, "read_sigma": 0.03,
@@ -165,7 +165,7 @@ def xct_pair(labels, *, voxel_um: float, hr: dict | None = None, lr: dict | None
     if lr_kw["out_voxel_um"] <= hr_kw["out_voxel_um"]:
         raise ValueError("LR voxel must be larger than the HR voxel")
     extent = np.array(lab.shape) * voxel_um
-    hr_shape = tuple(int(np.floor(e / hr_kw["out_voxel_um"])) for e in extent)
+    hr_shape = tuple(int(np.floor(e / hr_kw["out_voxel_um"] + 1e-6)) for e in extent)
     offset = rng.uniform(-max_offset_um, max_offset_um, size=3)
     # the LR grid corner sits at `offset`; it covers the HR region (edges are extended)
     lr_shape = tuple(int(np.ceil(n * hr_kw["out_voxel_um"] / lr_kw["out_voxel_um"])) for n in hr_shape)
@@ -174,3 +174,27 @@ def xct_pair(labels, *, voxel_um: float, hr: dict | None = None, lr: dict | None
     lr_up = upscale_to(lr_scan.grey, lr_voxel_um=lr_scan.voxel_um, hr_voxel_um=hr_scan.voxel_um,
                        out_shape=hr_shape)
     return ScanPair(hr_scan, lr_scan, lr_up, offset)
+
+
+def register_scans(lr, hr, *, lr_voxel_um: float, hr_voxel_um: float, upsample: int = 20
+                   ) -> tuple[np.ndarray, Registration]:
+    """Upscale an LR scan onto the HR grid and register it to the HR scan.
+
+    Parameters
+    ----------
+    lr, hr : (Z, Y, X) ndarray
+        Grey levels on their own grids (the grids share a corner up to the unknown offset).
+    lr_voxel_um, hr_voxel_um : float
+        Voxel edges, µm.
+    upsample : int
+        Sub-voxel precision of the registration.
+
+    Returns
+    -------
+    (lr_up_registered, Registration)
+        The registered LR volume on the HR grid, and the shift that was applied (HR voxels).
+    """
+    hr_g = as_grey(hr, "hr", ndim=3)
+    lr_up = upscale_to(lr, lr_voxel_um=lr_voxel_um, hr_voxel_um=hr_voxel_um, out_shape=hr_g.shape)
+    reg = register(lr_up, hr_g, upsample=upsample)
+    return apply_shift(lr_up, reg.shift_vox), reg

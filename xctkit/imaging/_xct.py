@@ -115,7 +115,7 @@ def resample(volume, *, voxel_um: float, out_voxel_um: float, psf_um: float = 0.
     blurred = ndimage.gaussian_filter(vol, sigma, mode="nearest") if sigma > 0 else vol
     if out_shape is None:
         extent = np.array(vol.shape) * voxel_um - origin
-        out_shape = tuple(int(max(1, np.floor(e / out_voxel_um))) for e in extent)
+        out_shape = tuple(int(max(1, np.floor(e / out_voxel_um + 1e-6))) for e in extent)
     axes = [((np.arange(n) + 0.5) * out_voxel_um + o) / voxel_um - 0.5
             for n, o in zip(out_shape, origin, strict=True)]
     if abs(factor - 1.0) < 1e-12 and np.allclose(origin, 0):

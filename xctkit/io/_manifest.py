@@ -16,6 +16,8 @@ field           required  meaning
 ``resolution``  no        ``hr``, ``lr`` or empty (a scan that is not part of a pair)
 ``pair``        no        ``id`` of the partner scan at the other resolution
 ``kind``        no        free text, e.g. ``dry`` or ``dit``
+``labels``      no        phase-label volume of this scan (ground truth or a manual segmentation)
+``instances``   no        particle instance-label volume (ground truth or a manual separation)
 ``notes``       no        free text
 ==============  ========  ====================================================================
 """
@@ -56,6 +58,8 @@ class Sample:
     resolution: str = ""
     pair: str = ""
     kind: str = ""
+    labels: Path | None = None
+    instances: Path | None = None
     notes: str = ""
 
 
@@ -101,7 +105,8 @@ class Manifest:
     def to_frame(self):
         import pandas as pd
 
-        rows = [asdict(s) | {"path": str(s.path)} for s in self.samples]
+        rows = [asdict(s) | {"path": str(s.path), "labels": str(s.labels or ""),
+                             "instances": str(s.instances or "")} for s in self.samples]
         return pd.DataFrame(rows, columns=[f.name for f in fields(Sample)])
 
 
@@ -149,6 +154,15 @@ def _parse_rows(rows: list[dict], root: Path, check_files: bool) -> Manifest:
         full = path if path.is_absolute() else root / path
         if check_files and not full.exists():
             _fail(i, sid, "path", f"points to {str(full)!r}, which does not exist")
+        extra = {}
+        for opt in ("labels", "instances"):
+            raw_opt = str(row.get(opt, "")).strip()
+            if raw_opt:
+                p = Path(raw_opt)
+                p = p if p.is_absolute() else root / p
+                if check_files and not p.exists():
+                    _fail(i, sid, opt, f"points to {str(p)!r}, which does not exist")
+                extra[opt] = p
         samples.append(
             Sample(
                 id=sid,
@@ -161,6 +175,7 @@ def _parse_rows(rows: list[dict], root: Path, check_files: bool) -> Manifest:
                 pair=str(row.get("pair", "")).strip(),
                 kind=str(row.get("kind", "")).strip(),
                 notes=str(row.get("notes", "")).strip(),
+                **extra,
             )
         )
     by_id = {s.id: s for s in samples}
@@ -236,12 +251,15 @@ def write_manifest(path, samples, *, overwrite: bool = False) -> Path:
     rows = []
     for s in samples:
         d = asdict(s) if isinstance(s, Sample) else dict(s)
-        p = Path(str(d["path"]))
-        try:
-            p = p.relative_to(root) if p.is_absolute() else p
-        except ValueError:
-            pass
-        d["path"] = p.as_posix()
+        for key in ("path", "labels", "instances"):
+            if d.get(key) in (None, ""):
+                continue
+            p = Path(str(d[key]))
+            try:
+                p = p.relative_to(root) if p.is_absolute() else p
+            except ValueError:
+                pass
+            d[key] = p.as_posix()
         rows.append({k: v for k, v in d.items() if v not in ("", None)})
     _parse_rows(rows, root, check_files=False)
     suffix = path.suffix.lower()

@@ -8,7 +8,9 @@
    Tortuosity
 """
 
+from ._intensity import IntensityShift, intensity_shift
 from ._porosity import phase_fractions, porosity, solid_mask
+from ._sizes import SizeDistribution, particle_sizes
 from ._tortuosity import Tortuosity, percolating_fraction, tortuosity
 
 __all__ = [
@@ -18,4 +20,8 @@ __all__ = [
     "tortuosity",
     "Tortuosity",
     "percolating_fraction",
+    "particle_sizes",
+    "SizeDistribution",
+    "intensity_shift",
+    "IntensityShift",
 ]

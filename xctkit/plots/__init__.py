@@ -9,6 +9,6 @@ Functions return the matplotlib ``Figure`` and never call ``plt.show()``; notebo
    histograms
 """
 
-from ._figures import PHASE_CMAP, histograms, phase_legend, set_style, slices
+from ._figures import PHASE_CMAP, histograms, phase_legend, set_style, size_distributions, slices
 
-__all__ = ["set_style", "slices", "histograms", "PHASE_CMAP", "phase_legend"]
+__all__ = ["set_style", "slices", "histograms", "size_distributions", "PHASE_CMAP", "phase_legend"]

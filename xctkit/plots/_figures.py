@@ -131,3 +131,37 @@ def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xl
         ax.set_title(title)
     ax.legend(frameon=False)
     return fig
+
+
+def size_distributions(dists: dict, *, weighting: str = "number", ax=None, title: str | None = None):
+    """Step plots of several particle size distributions (1 µm bins by default).
+
+    Parameters
+    ----------
+    dists : dict of str -> SizeDistribution
+    weighting : {'number', 'volume'}
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if weighting not in ("number", "volume"):
+        raise ValueError(f"`weighting` must be 'number' or 'volume', got {weighting!r}")
+    set_style()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    else:
+        fig = ax.figure
+    for label, d in dists.items():
+        frac = d.number_fraction if weighting == "number" else d.volume_fraction
+        ax.stairs(frac, d.edges_um, label=label, lw=1.6)
+    ax.set_xlabel("equivalent diameter (µm)")
+    ax.set_ylabel(f"{weighting} fraction")
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False)
+    return fig

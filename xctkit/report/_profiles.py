@@ -27,14 +27,25 @@ PROFILES: dict[str, dict[str, object]] = {
         "seed": 0,
         # 00_walkthrough: edge length of the tiny demonstration electrode, micrometres
         "walkthrough_size_um": 30.0,
+        # virtual laboratory: truth shapes (Z, Y, X) at 0.37 µm
+        "lab_dry_shape": [96, 128, 128],
+        "lab_dit_shape": [96, 192, 192],
+        "lab_fov_factor": 2,
     },
     "default": {
         "seed": 0,
         "walkthrough_size_um": 45.0,
+        "lab_dry_shape": [160, 224, 224],
+        "lab_dit_shape": [160, 288, 288],
+        "lab_fov_factor": 2,
     },
     "full": {
         "seed": 0,
         "walkthrough_size_um": 80.0,
+        # 90 µm = the dry electrode's whole thickness; the calibration size of the presets
+        "lab_dry_shape": [243, 324, 324],
+        "lab_dit_shape": [243, 324, 324],
+        "lab_fov_factor": 2,
     },
 }
 

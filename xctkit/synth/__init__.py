@@ -10,6 +10,15 @@
    PRESETS
 """
 
+from ._calibrate import (
+    CALIBRATED_PARAMETER,
+    Calibration,
+    calibrate,
+    calibrate_presets,
+    calibrate_state,
+    measure,
+)
+from ._cycling import cycle
 from ._electrodes import (
     HR_VOXEL_UM,
     LR_VOXEL_UM,
@@ -22,8 +31,19 @@ from ._electrodes import (
     place_cbd,
 )
 from ._geometry import ParticleSet, lognormal_diameters, pack_particles, rasterize
+from ._presets import load_presets, preset_electrode, preset_names
 
 __all__ = [
+    "CALIBRATED_PARAMETER",
+    "Calibration",
+    "calibrate",
+    "calibrate_presets",
+    "calibrate_state",
+    "cycle",
+    "load_presets",
+    "measure",
+    "preset_electrode",
+    "preset_names",
     "HR_VOXEL_UM",
     "LR_VOXEL_UM",
     "TRUTH_VOXEL_UM",

@@ -182,24 +182,31 @@ def cycle(electrode: Electrode, *, expansion: float | None = None, porosity: flo
         phi = float(1.0 - coarsen_solid(nmc, vox, measure).mean())
         return grown, ids, crack, nmc, phi
 
+    best: list = [np.inf, None]  # |porosity - target|, built state: keep only the closest
+
+    def trial(g: float) -> float:
+        state = build(g)
+        if abs(state[-1] - target) < best[0]:
+            best[:] = [abs(state[-1] - target), (g, *state)]
+        return state[-1]
+
     lo, hi = 1.0, 1.0
-    *_, phi_hi = build(hi)
+    phi_hi = trial(hi)
     while phi_hi > target:
         lo, hi = hi, hi * 1.15
         if hi > 3.0:
             raise ValueError(f"cycled porosity {target:.3f} not reachable by particle growth")
-        *_, phi_hi = build(hi)
+        phi_hi = trial(hi)
     for _ in range(14):  # bisection on the growth factor
         mid = 0.5 * (lo + hi)
-        *_, phi = build(mid)
+        phi = trial(mid)
         if phi > target:
             lo = mid
         else:
             hi = mid
         if abs(phi - target) < 0.002:
             break
-    g = 0.5 * (lo + hi)
-    grown, ids, crack, nmc, phi = build(g)
+    g, grown, ids, crack, nmc, phi = best[1]
 
     labels = np.full(electrode.shape, PORE, dtype=np.uint8)
     cbd_frac = float(electrode.params.get("cbd_fraction", (electrode.labels == CBD).mean()))

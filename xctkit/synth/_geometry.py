@@ -172,6 +172,8 @@ def pack_particles(extent_um, diameters_um, *, aspect: float = 1.0, overlap: flo
                 pos = region(pos / stretch) * stretch
             if moved < 1e-3:
                 break
+    pos[:, 1:] %= box[1:]
+    np.clip(pos[:, 0], 0.0, box[0], out=pos[:, 0])
 
     centres = pos / stretch
     semi = np.column_stack([aspect * r, r, r])

@@ -1,0 +1,71 @@
+import json
+
+import numpy as np
+import pytest
+
+from xctkit import io, lab
+
+
+@pytest.fixture(scope="module")
+def small_lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    return lab.build_lab(root, dry_shape=(96, 128, 128), dit_shape=(96, 160, 160), samples=("dry1", "dit"), seed=1)
+
+
+def test_lab_writes_a_valid_manifest_of_paired_scans(small_lab):
+    m = io.read_manifest(small_lab.root / "manifest.yaml")  # every file exists
+    ids = {s.id for s in m}
+    for sid in ("dry1", "dit"):
+        for state in ("pristine", "cycled"):
+            assert {f"{sid}_{state}_hr", f"{sid}_{state}_lr"} <= ids
+    assert "fov_lr" in ids
+    assert len(m.pairs()) == 4
+    assert set(m.electrodes()) == {"dry1", "dit", "fov"}
+    hr = small_lab.scan("dry1_pristine_hr")
+    lr = small_lab.scan("dry1_pristine_lr")
+    assert hr.voxel_um == 0.74 and lr.voxel_um == 2.3
+    assert hr.provenance.generator == "xctkit.imaging.render_xct"
+    labels = small_lab.labels("dry1_pristine_hr")
+    assert labels.provenance.generator == "xctkit.synth.dry_electrode"
+    assert small_lab.labels("dry1_cycled_hr").provenance.generator == "xctkit.synth.cycle"
+
+
+def test_lab_measurements_hit_the_porosity_targets(small_lab):
+    meas = small_lab.measurements()
+    assert len(meas) == 4
+    assert np.all(np.abs(meas.porosity_xctkit - meas.porosity_paper) <= 0.02)
+    assert np.all(meas.tortuosity_xctkit > 1.0)
+    # cycling lowers porosity and raises tortuosity in every electrode (Table 2's direction)
+    piv = meas.pivot(index="sample", columns="state", values="tortuosity_xctkit")
+    assert np.all(piv.cycled > piv.pristine)
+
+
+def test_large_field_of_view_has_four_times_the_area(small_lab):
+    fov = small_lab.scan("fov_lr")
+    hr = small_lab.scan("dry1_pristine_hr")
+    ratio = (fov.shape[1] * fov.shape[2] * fov.voxel_um**2) / (hr.shape[1] * hr.shape[2] * hr.voxel_um**2)
+    assert ratio == pytest.approx(4.0, rel=0.1)
+
+
+def test_registration_table_is_within_half_a_voxel(small_lab):
+    reg = small_lab.registration_table()
+    assert len(reg) == 12
+    assert reg.abs_error_hr_vox.max() < 0.5
+
+
+def test_lab_is_reused_unless_configuration_changes(small_lab):
+    stamp = (small_lab.root / "lab.json").stat().st_mtime_ns
+    again = lab.build_lab(small_lab.root, dry_shape=(96, 128, 128), dit_shape=(96, 160, 160),
+                          samples=("dry1", "dit"), seed=1)
+    assert (again.root / "lab.json").stat().st_mtime_ns == stamp
+    info = json.loads((small_lab.root / "lab.json").read_text())
+    assert info["config"]["seed"] == 1
+
+
+def test_lab_validates_arguments(tmp_path):
+    with pytest.raises(ValueError, match="samples"):
+        lab.build_lab(tmp_path, dry_shape=(48, 64, 64), dit_shape=(48, 96, 96), samples=("dry9",))
+    with pytest.raises(ValueError, match="dry_shape"):
+        lab.build_lab(tmp_path, dry_shape=(4, 64, 64), dit_shape=(48, 96, 96))
+    with pytest.raises(FileNotFoundError, match="lab.json"):
+        lab.open_lab(tmp_path)

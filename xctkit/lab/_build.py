@@ -1,0 +1,272 @@
+"""The virtual laboratory: Table 2's electrodes, pristine and cycled, scanned at two resolutions.
+
+:func:`build_lab` writes TIFF stacks (with voxel size and provenance) and a manifest, exactly the way a
+user's own scans are organised, so every later chapter reads the lab through :mod:`xctkit.io` and the
+same code runs on real data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from .._validate import check_int, check_positive, check_shape3
+from ..io import Manifest, Volume, atomic_path, read_manifest, read_tiff, write_manifest, write_tiff
+
+__all__ = ["VirtualLab", "build_lab", "open_lab", "lab_root", "LAB_SAMPLES"]
+
+log = logging.getLogger(__name__)
+
+LAB_SAMPLES = ("dry1", "dry2", "dry3", "dit")
+"""Table 2 electrodes of paper 000, in table order."""
+
+
+@dataclass(frozen=True)
+class VirtualLab:
+    """A built virtual laboratory on disk.
+
+    Attributes
+    ----------
+    root : Path
+        Folder holding ``manifest.yaml``, ``lab.json``, ``truth/`` and ``scans/``.
+    manifest : Manifest
+        One entry per scan (HR and LR of each electrode state, plus the large field of view), with
+        the truth phase labels and particle instances attached.
+    info : dict
+        Build configuration, timings (s) and the measured porosity/tortuosity of every state.
+    """
+
+    root: Path
+    manifest: Manifest
+    info: dict = field(default_factory=dict)
+
+    def scan(self, sample_id: str) -> Volume:
+        """Read one scan of the manifest (grey levels)."""
+        s = self.manifest.get(sample_id)
+        return read_tiff(s.path, voxel_um=s.voxel_um)
+
+    def labels(self, sample_id: str) -> Volume:
+        """Truth phase labels attached to a scan (on the truth grid, 0.37 µm by default)."""
+        s = self.manifest.get(sample_id)
+        if s.labels is None:
+            raise ValueError(f"sample {sample_id!r} has no label volume")
+        return read_tiff(s.labels)
+
+    def instances(self, sample_id: str) -> Volume:
+        """Truth particle instances attached to a scan."""
+        s = self.manifest.get(sample_id)
+        if s.instances is None:
+            raise ValueError(f"sample {sample_id!r} has no instance volume")
+        return read_tiff(s.instances)
+
+    def pair_ids(self, electrode: str, state: str) -> tuple[str, str]:
+        """(LR id, HR id) of one electrode state."""
+        return f"{electrode}_{state}_lr", f"{electrode}_{state}_hr"
+
+    def measurements(self):
+        """Target (Table 2) vs measured porosity and tortuosity of every generated state."""
+        import pandas as pd
+
+        return pd.DataFrame(self.info.get("measurements", []))
+
+    def registration_table(self):
+        """Register every LR scan to its HR partner and compare with the known offset.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Per electrode state and axis: true and recovered shift and the absolute error, in HR
+            voxels.
+        """
+        import pandas as pd
+
+        from ..imaging import register_scans
+
+        rows = []
+        for m in self.info.get("measurements", []):
+            lr_id, hr_id = self.pair_ids(m["sample"], m["state"])
+            lr, hr = self.scan(lr_id), self.scan(hr_id)
+            _, reg = register_scans(lr.array, hr.array, lr_voxel_um=lr.voxel_um, hr_voxel_um=hr.voxel_um)
+            true = np.asarray(m["lr_offset_um"]) / hr.voxel_um
+            for axis, t, f in zip("zyx", true, reg.shift_vox, strict=True):
+                rows.append({"sample": m["sample"], "state": m["state"], "axis": axis,
+                             "true_shift_hr_vox": float(t), "found_shift_hr_vox": float(f),
+                             "abs_error_hr_vox": float(abs(f - t))})
+        return pd.DataFrame(rows)
+
+    def timings(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.info.get("timings", []))
+
+
+def lab_root(data_dir, *, profile: str, seed: int) -> Path:
+    """Folder of the virtual lab for one report profile and seed: ``<data_dir>/lab/<profile>-seed<seed>``."""
+    return Path(data_dir) / "lab" / f"{profile}-seed{int(seed)}"
+
+
+def open_lab(root) -> VirtualLab:
+    """Open a lab written by :func:`build_lab`."""
+    root = Path(root)
+    if not (root / "lab.json").exists():
+        raise FileNotFoundError(f"no virtual lab in {str(root)!r} (lab.json missing); run build_lab first")
+    info = json.loads((root / "lab.json").read_text())
+    return VirtualLab(root, read_manifest(root / "manifest.yaml"), info)
+
+
+def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: float = 0.74,
+              seed: int = 0, samples=LAB_SAMPLES, measure_tortuosity: bool = True, force: bool = False,
+              progress: bool = False) -> VirtualLab:
+    """Generate (or reuse) the virtual laboratory.
+
+    For every Table 2 electrode: the pristine electrode from its calibrated preset, the same electrode
+    after 100 cycles, and an HR (0.74 µm) / LR (2.3 µm) scan pair of each state; plus one LR-only large
+    field of view (``fov_factor``² times the area of a dry electrode, paper 000 Fig. 8) of an unseen
+    dry electrode.
+
+    Parameters
+    ----------
+    root : path
+        Output folder; reused as is when its configuration matches (unless ``force``).
+    dry_shape, dit_shape : (3,) tuple of int
+        Truth shapes ``(Z, Y, X)`` at 0.37 µm.
+    fov_factor : int
+        Lateral enlargement of the large field of view (2 → 4× the area).
+    fov_voxel_um : float
+        Truth voxel of the large field of view (coarser to save memory; it is imaged at 2.3 µm only).
+    seed : int
+    samples : sequence of str
+        Subset of :data:`LAB_SAMPLES`.
+    measure_tortuosity : bool
+        Measure every state's tortuosity factor on the HR grid (TauFactor), for the calibration table.
+    force : bool
+        Rebuild even if the folder holds a matching lab.
+    progress : bool
+
+    Returns
+    -------
+    VirtualLab
+    """
+    from tqdm.auto import tqdm
+
+    from ..imaging import LR_SETUP, render_xct, xct_pair
+    from ..micro import particle_sizes
+    from ..papers import table2
+    from ..synth import HR_VOXEL_UM, TRUTH_VOXEL_UM, load_presets, measure, preset_electrode
+
+    root = Path(root)
+    dry_shape = check_shape3(dry_shape, "dry_shape", min_size=16)
+    dit_shape = check_shape3(dit_shape, "dit_shape", min_size=16)
+    fov_factor = check_int(fov_factor, "fov_factor", min_value=1, max_value=8)
+    fov_voxel_um = check_positive(fov_voxel_um, "fov_voxel_um")
+    seed = check_int(seed, "seed", min_value=0)
+    samples = tuple(samples)
+    unknown = set(samples) - set(LAB_SAMPLES)
+    if unknown:
+        raise ValueError(f"`samples` must be drawn from {LAB_SAMPLES}, got {sorted(unknown)}")
+    config = {"dry_shape": list(dry_shape), "dit_shape": list(dit_shape), "fov_factor": fov_factor,
+              "fov_voxel_um": fov_voxel_um, "seed": seed, "samples": list(samples),
+              "measure_tortuosity": measure_tortuosity, "xctkit_version": __version__,
+              "presets_created": load_presets().get("created", "")}
+    if not force and (root / "lab.json").exists():
+        try:
+            lab = open_lab(root)
+            if lab.info.get("config") == config:
+                log.info("virtual lab in %s is up to date", root)
+                return lab
+        except Exception as exc:  # noqa: BLE001 - a broken lab is rebuilt
+            log.warning("rebuilding the virtual lab in %s: %s", root, exc)
+    (root / "truth").mkdir(parents=True, exist_ok=True)
+    (root / "scans").mkdir(parents=True, exist_ok=True)
+
+    t2 = table2().set_index("sample_id")
+    rows, measurements, timings = [], [], []
+    for k, sid in enumerate(tqdm(samples, disable=not progress, desc="virtual lab")):
+        kind = t2.loc[sid, "kind"]
+        shape = dry_shape if kind == "dry" else dit_shape
+        t0 = time.perf_counter()
+        pristine = preset_electrode(sid, shape=shape, seed=seed + 100 * k)
+        t1 = time.perf_counter()
+        cycled = preset_electrode(sid, state="cycled", shape=shape, seed=seed + 100 * k, pristine=pristine)
+        t2_ = time.perf_counter()
+        timings.append({"sample": sid, "state": "pristine", "seconds": round(t1 - t0, 2), "shape": list(shape)})
+        timings.append({"sample": sid, "state": "cycled", "seconds": round(t2_ - t1, 2), "shape": list(shape)})
+        for state, e in (("pristine", pristine), ("cycled", cycled)):
+            base = f"{sid}_{state}"
+            t_img = time.perf_counter()
+            pair = xct_pair(e.labels, voxel_um=e.voxel_um, seed=seed + 100 * k + (state == "cycled"))
+            lab_path = write_tiff(root / "truth" / f"{base}_labels.tif", e.labels, voxel_um=e.voxel_um,
+                                  provenance=e.provenance, overwrite=True)
+            inst_path = write_tiff(root / "truth" / f"{base}_instances.tif", e.particle_ids,
+                                   voxel_um=e.voxel_um, provenance=e.provenance, overwrite=True)
+            hr_path = write_tiff(root / "scans" / f"{base}_hr.tif", pair.hr.grey, voxel_um=pair.hr.voxel_um,
+                                 provenance=pair.hr.provenance, overwrite=True)
+            lr_path = write_tiff(root / "scans" / f"{base}_lr.tif", pair.lr.grey, voxel_um=pair.lr.voxel_um,
+                                 provenance=pair.lr.provenance, overwrite=True)
+            timings.append({"sample": sid, "state": f"{state} scans", "seconds": round(time.perf_counter() - t_img, 2),
+                            "shape": list(pair.hr.shape)})
+            common = {"modality": "xct", "state": state, "electrode": sid, "kind": kind,
+                      "labels": lab_path, "instances": inst_path}
+            rows.append({"id": f"{base}_hr", "path": hr_path, "voxel_um": pair.hr.voxel_um,
+                         "resolution": "hr", "pair": f"{base}_lr", **common})
+            rows.append({"id": f"{base}_lr", "path": lr_path, "voxel_um": pair.lr.voxel_um,
+                         "resolution": "lr", "pair": f"{base}_hr",
+                         "notes": "offset_um=" + ",".join(f"{v:.4f}" for v in pair.true_offset_um), **common})
+            if measure_tortuosity:
+                phi, tau = measure(e, voxel_um=HR_VOXEL_UM)
+            else:
+                phi, tau = float(1 - e.solid_at(HR_VOXEL_UM).mean()), float("nan")
+            psd = particle_sizes(e.particle_ids, voxel_um=e.voxel_um)
+            target_phi = t2.loc[sid, f"porosity_{state}"]
+            target_tau = t2.loc[sid, f"tortuosity_{state}"]
+            measurements.append({
+                "sample": sid, "label": t2.loc[sid, "sample"], "kind": kind, "state": state,
+                "porosity_paper": float(target_phi), "porosity_xctkit": round(phi, 4),
+                "tortuosity_paper": float(target_tau), "tortuosity_xctkit": round(tau, 4),
+                "tortuosity_rel_error": round((tau - target_tau) / target_tau, 4),
+                "nmc_fraction_truth": round(e.fractions()["nmc"], 4),
+                "cbd_fraction_truth": round(e.fractions()["cbd"], 4),
+                "crack_fraction_truth": round(e.fractions()["crack"], 4),
+                "n_particles": int(psd.n_particles), "psd_peak_um": list(psd.peak_bin_um),
+                "psd_median_um": round(psd.median_um, 3),
+                "lr_offset_um": [round(float(v), 4) for v in pair.true_offset_um],
+            })
+
+    # large field of view: an unseen dry electrode, LR only, fov_factor² times the area
+    t0 = time.perf_counter()
+    fov_shape = (int(round(dry_shape[0] * TRUTH_VOXEL_UM / fov_voxel_um)),
+                 int(round(dry_shape[1] * fov_factor * TRUTH_VOXEL_UM / fov_voxel_um)),
+                 int(round(dry_shape[2] * fov_factor * TRUTH_VOXEL_UM / fov_voxel_um)))
+    fov = preset_electrode("dry1", shape=fov_shape, seed=seed + 999, voxel_um=fov_voxel_um,
+                           name="fov")
+    fov_scan = render_xct(fov.labels, voxel_um=fov.voxel_um, seed=seed + 999, **LR_SETUP)
+    fov_lab = write_tiff(root / "truth" / "fov_labels.tif", fov.labels, voxel_um=fov.voxel_um,
+                         provenance=fov.provenance, overwrite=True)
+    fov_path = write_tiff(root / "scans" / "fov_lr.tif", fov_scan.grey, voxel_um=fov_scan.voxel_um,
+                          provenance=fov_scan.provenance, overwrite=True)
+    rows.append({"id": "fov_lr", "path": fov_path, "voxel_um": fov_scan.voxel_um, "modality": "xct",
+                 "state": "pristine", "electrode": "fov", "kind": "dry", "labels": fov_lab,
+                 "notes": f"large field of view, {fov_factor}x{fov_factor} lateral, LR only"})
+    timings.append({"sample": "fov", "state": "pristine + LR scan", "seconds": round(time.perf_counter() - t0, 2),
+                    "shape": list(fov_shape)})
+
+    write_manifest(root / "manifest.yaml", rows, overwrite=True)
+    info = {"config": config, "measurements": measurements, "timings": timings,
+            "fov_area_factor": fov_factor**2}
+    with atomic_path(root / "lab.json", overwrite=True) as tmp:
+        Path(tmp).write_text(json.dumps(info, indent=1, default=_json_default))
+    return open_lab(root)
+
+
+def _json_default(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(type(o).__name__)

@@ -9,7 +9,7 @@ sample     state     parameter                      effect on τ
 dry        pristine  ``aspect`` (a_z / a_xy)        flatter (lower) particles raise τ
 dit        pristine  ``waviness_um``                wavier lamellae raise τ
 dry        cycled    ``anisotropy`` (growth)        sideways growth raises τ
-dit        cycled    ``buckling_um`` (walls)        buckled walls raise τ
+dit        cycled    ``anisotropy`` (growth)        sideways growth narrows the channels
 =========  ========  =============================  ==========================================
 
 Presets (:data:`xctkit.synth.PRESETS`) are produced by :func:`calibrate_presets` at the ``full``
@@ -48,7 +48,7 @@ CALIBRATED_PARAMETER = {
     ("dry", "pristine"): ("aspect", (0.3, 1.3)),
     ("dit", "pristine"): ("waviness_um", (0.0, 12.0)),
     ("dry", "cycled"): ("anisotropy", (0.15, 2.5)),
-    ("dit", "cycled"): ("buckling_um", (0.0, 8.0)),
+    ("dit", "cycled"): ("anisotropy", (1.0, 5.0)),
 }
 """(kind, state) -> (parameter name, search bounds)."""
 
@@ -228,8 +228,6 @@ def calibrate_state(kind: str, *, porosity: float, tortuosity: float, shape, see
     else:
         if pristine.kind != kind:
             raise ValueError(f"`pristine` is a {pristine.kind!r} electrode, not {kind!r}")
-        if kind == "dit":
-            fixed.setdefault("anisotropy", 2.0)
 
         def make(v):
             return cycle(pristine, porosity=porosity, seed=seed + 1, **{parameter: v}, **fixed)
@@ -286,8 +284,6 @@ def calibrate_presets(*, shapes: dict[str, tuple[int, int, int]], seed: int = 0,
                                        tortuosity=row.tortuosity_cycled, shape=None, seed=seed,
                                        pristine=pristine, rtol=rtol)
         cyc_params = {cal1.parameter: cal1.value}
-        if row.kind == "dit":
-            cyc_params["anisotropy"] = cycled.params["anisotropy"]
         presets["samples"][row.sample_id] = {
             "kind": row.kind,
             "label": row.sample,

@@ -76,7 +76,37 @@ def _inter_cracks(ids: np.ndarray, voxel_um: float, n_planes: int, band_um: floa
     return crack
 
 
+def _search_growth(build, target: float):
+    """Bisection on the growth factor for the target porosity; returns the closest trial."""
+    best: list = [np.inf, None]  # |porosity - target|, built state: keep only the closest
+
+    def trial(g: float) -> float:
+        state = build(g)
+        if abs(state[-1] - target) < best[0]:
+            best[:] = [abs(state[-1] - target), (g, *state)]
+        return state[-1]
+
+    lo, hi = 1.0, 1.0
+    phi_hi = trial(hi)
+    while phi_hi > target:
+        lo, hi = hi, hi * 1.15
+        if hi > 3.0:
+            raise ValueError(f"cycled porosity {target:.3f} not reachable by particle growth")
+        phi_hi = trial(hi)
+    for _ in range(14):
+        mid = 0.5 * (lo + hi)
+        phi = trial(mid)
+        if phi > target:
+            lo = mid
+        else:
+            hi = mid
+        if abs(phi - target) < 0.002:
+            break
+    return best[1]
+
+
 def cycle(electrode: Electrode, *, expansion: float | None = None, porosity: float | None = None,
+          growth: float | None = None,
           anisotropy: float = 1.0, buckling_um: float = 0.0, crack_fraction: float = 0.15, crack_width_um: float = 0.37,
           inter_cracks: int | None = None, inter_crack_band_um: float = 0.75,
           inter_crack_radius_um: float = 12.0,
@@ -97,6 +127,11 @@ def cycle(electrode: Electrode, *, expansion: float | None = None, porosity: flo
         "expansion" (0.07 for Dry coated 1). Give this or ``porosity``.
     porosity : float, optional
         Target cycled porosity (Table 2: 0.42 / 0.41 / 0.43 / 0.59).
+    growth : float or (N,) array_like, optional
+        Fixed linear growth factor of the particles' semi-axes (≥ 1; one value, or one per particle
+        of ``electrode.particles``) instead of a porosity target: the porosity drop then *emerges* from the structure (particles pressed against
+        neighbours overlap more and add less new solid), which is what the regression chapter's
+        synthetic series uses. Give exactly one of ``expansion``, ``porosity`` and ``growth``.
     anisotropy : float
         Ratio of in-plane (y, x) to through-thickness (z) logarithmic growth of the semi-axes
         (a growth ``g`` scales ``a_z`` by ``g`` and ``a_y``, ``a_x`` by ``g**anisotropy``); > 1 bulges
@@ -136,16 +171,26 @@ def cycle(electrode: Electrode, *, expansion: float | None = None, porosity: flo
         raise TypeError(f"`electrode` must be an xctkit.synth.Electrode, got {type(electrode).__name__}")
     if electrode.state != "pristine":
         raise ValueError(f"`electrode` must be pristine, got state {electrode.state!r}")
-    if (expansion is None) == (porosity is None):
-        raise ValueError("give exactly one of `expansion` (porosity drop) or `porosity` (cycled target)")
+    if sum(v is not None for v in (expansion, porosity, growth)) != 1:
+        raise ValueError("give exactly one of `expansion` (porosity drop), `porosity` (cycled target) "
+                         "or `growth` (fixed growth factor)")
     measure = electrode.params.get("measure_voxel_um", 0.74) if measure_voxel_um is None else measure_voxel_um
     measure = check_positive(measure, "measure_voxel_um")
     phi0 = float(1.0 - electrode.solid_at(measure).mean())
     if expansion is not None:
         expansion = check_fraction(expansion, "expansion", low=0.0, high=phi0, inclusive=False)
         target = phi0 - expansion
-    else:
+    elif porosity is not None:
         target = check_fraction(porosity, "porosity", low=0.0, high=phi0, inclusive=False)
+    else:
+        garr = np.asarray(growth, dtype=float)
+        if garr.ndim not in (0, 1) or (garr.ndim == 1 and garr.size != len(electrode.particles)):
+            raise ValueError(f"`growth` must be a number or one value per particle "
+                             f"({len(electrode.particles)}), got shape {garr.shape}")
+        if not np.all(np.isfinite(garr)) or np.any(garr < 1.0) or np.any(garr > 3.0):
+            raise ValueError("`growth` must lie in [1, 3]")
+        growth = float(garr) if garr.ndim == 0 else garr
+        target = None
     anisotropy = check_positive(anisotropy, "anisotropy")
     buckling_um = check_nonnegative(buckling_um, "buckling_um")
     if buckling_um > 0 and electrode.kind != "dit":
@@ -182,31 +227,12 @@ def cycle(electrode: Electrode, *, expansion: float | None = None, porosity: flo
         phi = float(1.0 - coarsen_solid(nmc, vox, measure).mean())
         return grown, ids, crack, nmc, phi
 
-    best: list = [np.inf, None]  # |porosity - target|, built state: keep only the closest
-
-    def trial(g: float) -> float:
-        state = build(g)
-        if abs(state[-1] - target) < best[0]:
-            best[:] = [abs(state[-1] - target), (g, *state)]
-        return state[-1]
-
-    lo, hi = 1.0, 1.0
-    phi_hi = trial(hi)
-    while phi_hi > target:
-        lo, hi = hi, hi * 1.15
-        if hi > 3.0:
-            raise ValueError(f"cycled porosity {target:.3f} not reachable by particle growth")
-        phi_hi = trial(hi)
-    for _ in range(14):  # bisection on the growth factor
-        mid = 0.5 * (lo + hi)
-        phi = trial(mid)
-        if phi > target:
-            lo = mid
-        else:
-            hi = mid
-        if abs(phi - target) < 0.002:
-            break
-    g, grown, ids, crack, nmc, phi = best[1]
+    if growth is not None:  # fixed growth: the porosity is an outcome
+        g = growth
+        grown, ids, crack, nmc, phi = build(g)
+        target = phi
+    else:
+        g, grown, ids, crack, nmc, phi = _search_growth(build, target)
 
     labels = np.full(electrode.shape, PORE, dtype=np.uint8)
     cbd_frac = float(electrode.params.get("cbd_fraction", (electrode.labels == CBD).mean()))
@@ -215,7 +241,9 @@ def cycle(electrode: Electrode, *, expansion: float | None = None, porosity: flo
     labels[crack] = CRACK
     ids = np.where(nmc, ids, 0).astype(np.int32)
     params = dict(electrode.params)
-    params.update({"cycled_porosity": target, "growth": g, "anisotropy": anisotropy,
+    g_record = g if np.ndim(g) == 0 else {"mean": float(np.mean(g)), "min": float(np.min(g)),
+                                          "max": float(np.max(g))}
+    params.update({"cycled_porosity": target, "growth": g_record, "anisotropy": anisotropy,
                    "buckling_um": buckling_um,
                    "crack_fraction": crack_fraction, "crack_width_um": crack_width_um,
                    "inter_cracks": inter_cracks, "inter_crack_band_um": inter_crack_band_um,
@@ -225,6 +253,6 @@ def cycle(electrode: Electrode, *, expansion: float | None = None, porosity: flo
         "cycled_porosity", "growth", "anisotropy", "buckling_um", "crack_fraction", "crack_width_um",
         "inter_cracks", "inter_crack_band_um", "inter_crack_radius_um")} | {"name": name},
         seed=seed_value, voxel_um=vox, parents=(electrode.provenance,))
-    log.info("%s: growth %.3f, porosity %.3f (target %.3f)", name, g, phi, target)
+    log.info("%s: growth %s, porosity %.3f (target %.3f)", name, g_record, phi, target)
     return replace(electrode, labels=labels, particle_ids=ids, particles=grown, state="cycled",
                    name=name, provenance=prov, params=params)

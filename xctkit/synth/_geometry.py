@@ -53,10 +53,14 @@ class ParticleSet:
         """Sum of particle volumes over box volume (overlaps counted twice)."""
         return float(spheroid_volume(self.semi_axes_um).sum() / np.prod(self.extent_um))
 
-    def scaled(self, factor_z: float, factor_xy: float | None = None) -> ParticleSet:
-        """The same particles with semi-axes multiplied (growth), centres fixed."""
-        fxy = factor_z if factor_xy is None else factor_xy
-        return replace(self, semi_axes_um=self.semi_axes_um * np.array([factor_z, fxy, fxy]))
+    def scaled(self, factor_z, factor_xy=None) -> ParticleSet:
+        """The same particles with semi-axes multiplied (growth), centres fixed.
+
+        Factors are scalars or one value per particle, shape (N,).
+        """
+        fz = np.broadcast_to(np.asarray(factor_z, dtype=float), (len(self),))
+        fxy = fz if factor_xy is None else np.broadcast_to(np.asarray(factor_xy, dtype=float), (len(self),))
+        return replace(self, semi_axes_um=self.semi_axes_um * np.column_stack([fz, fxy, fxy]))
 
 
 def spheroid_volume(semi_axes_um: np.ndarray) -> np.ndarray:

@@ -5,8 +5,13 @@
    build_lab
    open_lab
    VirtualLab
+   electrode_series
+   factorial_design
+   table2_design
 """
 
 from ._build import LAB_SAMPLES, VirtualLab, build_lab, lab_root, open_lab
+from ._series import MECHANISMS, electrode_series, factorial_design, table2_design, utilisation
 
-__all__ = ["LAB_SAMPLES", "VirtualLab", "build_lab", "lab_root", "open_lab"]
+__all__ = ["LAB_SAMPLES", "VirtualLab", "build_lab", "lab_root", "open_lab",
+           "MECHANISMS", "electrode_series", "factorial_design", "table2_design", "utilisation"]

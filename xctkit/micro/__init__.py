@@ -4,13 +4,47 @@
 
    porosity
    phase_fractions
+   solid_mask
    tortuosity
    Tortuosity
+   percolating_fraction
+   particle_sizes
+   SizeDistribution
+   local_thickness
+   pore_sizes
+   PoreSizes
+   surface_area
+   SurfaceArea
+   rev_analysis
+   REVAnalysis
+   characterise
+   Microstructure
+   expansion
+   Expansion
+   size_shift
+   SizeShift
+   compare_states
+   StateComparison
+   intensity_shift
+   IntensityShift
 """
 
+from ._expansion import (
+    Expansion,
+    Microstructure,
+    SizeShift,
+    StateComparison,
+    characterise,
+    compare_states,
+    expansion,
+    size_shift,
+)
 from ._intensity import IntensityShift, intensity_shift
+from ._poresize import PoreSizes, local_thickness, pore_sizes
 from ._porosity import phase_fractions, porosity, solid_mask
+from ._rev import REVAnalysis, rev_analysis
 from ._sizes import SizeDistribution, particle_sizes
+from ._surface import SurfaceArea, surface_area
 from ._tortuosity import Tortuosity, percolating_fraction, tortuosity
 
 __all__ = [
@@ -22,6 +56,21 @@ __all__ = [
     "percolating_fraction",
     "particle_sizes",
     "SizeDistribution",
+    "local_thickness",
+    "pore_sizes",
+    "PoreSizes",
+    "surface_area",
+    "SurfaceArea",
+    "rev_analysis",
+    "REVAnalysis",
+    "characterise",
+    "Microstructure",
+    "expansion",
+    "Expansion",
+    "size_shift",
+    "SizeShift",
+    "compare_states",
+    "StateComparison",
     "intensity_shift",
     "IntensityShift",
 ]

@@ -1,11 +1,64 @@
-"""Segmentation: thresholds, particle separation, pixel classifiers.
+"""Segmentation: filters, thresholds, a trainable pixel classifier, particle separation, cracks, and
+scoring against a known truth.
 
 .. autosummary::
 
+   noise_sigma
+   denoise
+   sharpen
    threshold
    Thresholds
+   PixelClassifier
+   ClassifierFit
+   sparse_annotations
+   separate_particles
+   Particles
+   distance_map
+   find_cracks
+   Cracks
+   labels_on_grid
+   interface_band
+   segmentation_scores
+   SegmentationScores
+   match_instances
+   InstanceMatch
+   compare_segmentations
 """
 
+from ._benchmark import (
+    InstanceMatch,
+    SegmentationScores,
+    compare_segmentations,
+    interface_band,
+    labels_on_grid,
+    match_instances,
+    segmentation_scores,
+)
+from ._classifier import ClassifierFit, PixelClassifier, sparse_annotations
+from ._cracks import Cracks, find_cracks
+from ._filters import denoise, noise_sigma, sharpen
+from ._particles import Particles, distance_map, separate_particles
 from ._threshold import Thresholds, threshold
 
-__all__ = ["threshold", "Thresholds"]
+__all__ = [
+    "threshold",
+    "Thresholds",
+    "noise_sigma",
+    "denoise",
+    "sharpen",
+    "PixelClassifier",
+    "ClassifierFit",
+    "sparse_annotations",
+    "separate_particles",
+    "Particles",
+    "distance_map",
+    "find_cracks",
+    "Cracks",
+    "labels_on_grid",
+    "interface_band",
+    "segmentation_scores",
+    "SegmentationScores",
+    "match_instances",
+    "InstanceMatch",
+    "compare_segmentations",
+]

@@ -122,3 +122,11 @@ def test_effect_directions_on_table2_are_undetermined_jointly():
     assert d.loc["porosity", "marginal"] == "rises" and d.loc["tortuosity", "marginal"] == "falls"
     assert d.partial.str.startswith("undetermined").all()
     assert d.pearson_r.iloc[0] == pytest.approx(-0.999, abs=5e-4)
+
+
+def test_check_claims_marks_agreement():
+    d = stats.effect_directions(stats.table2_frame(), response="expansion")
+    c = stats.check_claims(d, {"porosity": "rises", "tortuosity": "falls"}).set_index("predictor")
+    assert c.marginal_agrees.all() and not c.partial_agrees.any()
+    with pytest.raises(ValueError, match="rises"):
+        stats.check_claims(d, {"porosity": "up"})

@@ -224,7 +224,7 @@ def electrode_series(design, *, mechanisms=MECHANISMS, growth: float = 1.10, pen
         For a malformed design or out-of-range options; a porosity the generator cannot reach
         raises the generator's ``ValueError``.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bar: renders in notebooks without ipywidgets
 
     from ..synth import HR_VOXEL_UM, TRUTH_VOXEL_UM, cycle, dit_electrode, dry_electrode, measure
 

@@ -18,11 +18,13 @@ Warnings (:class:`RegressionWarning`, :class:`BootstrapWarning`) are issued *and
    expansion_consistency
    reported_electrochemistry
    effect_directions
+   check_claims
    plane_figure
    partial_regression_figure
    pair_figure
    published_vs_refit_figure
    coefficient_figure
+   scatter_grid_figure
 """
 
 from ._bootstrap import BootstrapCI, BootstrapWarning, bootstrap_ci, bootstrap_table
@@ -33,10 +35,12 @@ from ._plots import (
     partial_regression_figure,
     plane_figure,
     published_vs_refit_figure,
+    scatter_grid_figure,
 )
 from ._published import PublishedComparison, compare_published
 from ._tables import (
     REPORTED_LABEL,
+    check_claims,
     effect_directions,
     expansion_consistency,
     reported_electrochemistry,
@@ -60,9 +64,11 @@ __all__ = [
     "expansion_consistency",
     "reported_electrochemistry",
     "effect_directions",
+    "check_claims",
     "plane_figure",
     "partial_regression_figure",
     "pair_figure",
     "published_vs_refit_figure",
     "coefficient_figure",
+    "scatter_grid_figure",
 ]

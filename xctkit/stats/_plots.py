@@ -17,6 +17,7 @@ __all__ = [
     "pair_figure",
     "published_vs_refit_figure",
     "coefficient_figure",
+    "scatter_grid_figure",
 ]
 
 
@@ -79,7 +80,7 @@ def plane_figure(fit, *, published: Mapping | None = None, annotate: bool = True
     ax.plot_surface(ga, gb, plane(fit.params), alpha=0.35, color="C0", linewidth=0)
     ax.plot([], [], color="C0", lw=6, alpha=0.5, label=f"refit: {fit.equation}")
     if published is not None:
-        ax.plot_wireframe(ga, gb, plane(published), color="C3", linewidth=0.7, alpha=0.8,
+        ax.plot_wireframe(ga, gb, plane(published), color="tab:red", linewidth=0.7, alpha=0.8,
                           rstride=max(1, grid // 6), cstride=max(1, grid // 6),
                           label="published equation")
     ax.scatter(X[:, 1], X[:, 2], y, color="k", s=30, depthshade=False, label="observations")
@@ -133,6 +134,7 @@ def partial_regression_figure(fit, *, title: str | None = None):
     for ax, p in zip(fig.axes, fit.predictors, strict=False):
         ax.set_title(f"{p}: partial slope {fit.params[p]:+.4f}", fontsize="small")
     fig.suptitle(title or f"Partial regression: {fit.formula} (n = {fit.n})", fontsize="medium")
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
     return fig
 
 
@@ -281,3 +283,53 @@ def coefficient_figure(frame, *, term: str, by: str, hue: str | None = None, tit
         ax.legend(fontsize="small", title=hue)
     ax.set_title(title or f"{term}: estimates across models", fontsize="small")
     return fig
+
+
+def scatter_grid_figure(frame, *, x: str, y: str, col: str, hue: str | None = None,
+                        style: str | None = None, col_wrap: int | None = None, title: str | None = None):
+    """Scatter panels of ``y`` against ``x``, one panel per value of ``col`` (seaborn ``relplot``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy data (e.g. :func:`xctkit.lab.electrode_series`).
+    x, y : str
+        Numeric columns on the axes.
+    col : str
+        Column splitting the panels (e.g. ``'scenario'``).
+    hue, style : str, optional
+        Columns for colour (numeric: a continuous palette) and marker.
+    col_wrap : int, optional
+        Panels per row.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``frame`` is not a DataFrame or a column is missing.
+    """
+    import matplotlib as mpl
+    import seaborn as sns
+
+    from ..plots import set_style
+
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}")
+    for c in [x, y, col] + [c for c in (hue, style) if c]:
+        if c not in frame.columns:
+            raise ValueError(f"column {c!r} is not in `frame`")
+    set_style()
+    with mpl.rc_context({"figure.constrained_layout.use": False}):  # seaborn applies tight_layout
+        g = sns.relplot(frame, x=x, y=y, col=col, hue=hue, style=style, col_wrap=col_wrap,
+                        height=2.8, aspect=1.0, s=45, edgecolor="k", linewidth=0.3,
+                        palette="viridis" if hue and pd.api.types.is_numeric_dtype(frame[hue]) else None,
+                        facet_kws={"sharey": False})
+    g.set_titles("{col_name}")
+    if title:
+        g.figure.suptitle(title, fontsize="medium")
+        g.figure.subplots_adjust(top=0.78)
+    return g.figure

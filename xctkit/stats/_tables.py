@@ -16,6 +16,7 @@ __all__ = [
     "expansion_consistency",
     "reported_electrochemistry",
     "effect_directions",
+    "check_claims",
     "REPORTED_LABEL",
 ]
 
@@ -257,3 +258,43 @@ def effect_directions(data, *, response: str, predictors=("porosity", "tortuosit
             })
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def check_claims(directions, claims: Mapping) -> pd.DataFrame:
+    """Compare the verdicts of :func:`effect_directions` with claimed directions.
+
+    Parameters
+    ----------
+    directions : pandas.DataFrame
+        Output of :func:`effect_directions`.
+    claims : mapping of str -> {'rises', 'falls'}
+        Claimed direction of the response with each predictor (e.g. paper 000:
+        ``{'porosity': 'rises', 'tortuosity': 'falls'}``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``directions`` restricted to the claimed predictors, plus ``claim``,
+        ``marginal_agrees`` and ``partial_agrees`` (bool: the interval excludes 0 on the claimed
+        side).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``directions`` lacks the verdict columns or a claim is not 'rises' / 'falls'.
+    """
+    if not isinstance(directions, pd.DataFrame):
+        raise TypeError(f"`directions` must be a pandas DataFrame, got {type(directions).__name__}")
+    for c in ("predictor", "marginal", "partial"):
+        if c not in directions.columns:
+            raise ValueError(f"`directions` lacks column {c!r}; use effect_directions()")
+    if not isinstance(claims, Mapping) or not claims:
+        raise TypeError("`claims` must be a non-empty mapping predictor -> 'rises' | 'falls'")
+    for p, v in claims.items():
+        if v not in ("rises", "falls"):
+            raise ValueError(f"`claims`[{p!r}] must be 'rises' or 'falls', got {v!r}")
+    out = directions[directions.predictor.isin(list(claims))].copy()
+    out["claim"] = out.predictor.map(dict(claims))
+    out["marginal_agrees"] = out.marginal == out.claim
+    out["partial_agrees"] = out.partial == out.claim
+    return out.reset_index(drop=True)

@@ -96,6 +96,7 @@ def expansion_consistency(table=None, *, atol_pp: float = 1e-9) -> pd.DataFrame:
         ``difference_pp`` (reported − drop); ``matches``; ``relative_solid_growth_pct`` =
         100 (φ_pristine − φ_cycled) / (1 − φ_pristine) (the relative growth of the solid volume, the
         reading "compared to the pristine volume" suggests); ``relative_porosity_change_pct``.
+        Both readings come from :func:`xctkit.micro.expansion`.
 
     Raises
     ------
@@ -109,14 +110,17 @@ def expansion_consistency(table=None, *, atol_pp: float = 1e-9) -> pd.DataFrame:
     t = _check_table(table)
     if not isinstance(atol_pp, (int, float)) or atol_pp < 0:
         raise ValueError(f"`atol_pp` must be a number >= 0, got {atol_pp!r}")
+    from ..micro import expansion  # the one definition of both readings
+
     p0 = t["porosity_pristine"].to_numpy(float)
     p1 = t["porosity_cycled"].to_numpy(float)
     rep = t["expansion_pct"].to_numpy(float)
-    drop = 100.0 * (p0 - p1)
+    both = [expansion(float(a), float(b)) for a, b in zip(p0, p1, strict=True)]
+    drop = np.array([e.expansion_pp for e in both])
     out = pd.DataFrame({"sample": t["sample"].astype(str).to_numpy(), "expansion_pct_reported": rep,
                         "porosity_drop_pp": drop, "difference_pp": rep - drop})
     out["matches"] = np.abs(out.difference_pp) <= atol_pp + 1e-9
-    out["relative_solid_growth_pct"] = drop / (1.0 - p0)
+    out["relative_solid_growth_pct"] = [e.solid_volume_change_pct for e in both]
     out["relative_porosity_change_pct"] = 100.0 * (p1 - p0) / p0
     return out
 

@@ -16,6 +16,8 @@ scoring against a known truth.
    distance_map
    find_cracks
    Cracks
+   crack_scores
+   CrackScores
    labels_on_grid
    interface_band
    segmentation_scores
@@ -35,7 +37,7 @@ from ._benchmark import (
     segmentation_scores,
 )
 from ._classifier import ClassifierFit, PixelClassifier, sparse_annotations
-from ._cracks import Cracks, find_cracks
+from ._cracks import Cracks, CrackScores, crack_scores, find_cracks
 from ._filters import denoise, noise_sigma, sharpen
 from ._particles import Particles, distance_map, separate_particles
 from ._threshold import Thresholds, threshold
@@ -54,6 +56,8 @@ __all__ = [
     "distance_map",
     "find_cracks",
     "Cracks",
+    "crack_scores",
+    "CrackScores",
     "labels_on_grid",
     "interface_band",
     "segmentation_scores",

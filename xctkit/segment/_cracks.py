@@ -23,7 +23,7 @@ import numpy as np
 from .._validate import as_binary, as_labels, check_fraction, check_nonnegative, check_positive
 from ..phases import CRACK
 
-__all__ = ["Cracks", "find_cracks"]
+__all__ = ["Cracks", "find_cracks", "CrackScores", "crack_scores"]
 
 
 @dataclass(frozen=True)
@@ -183,3 +183,63 @@ def find_cracks(solid, *, voxel_um: float, close_um: float | None = None,
                   parts.n_particles, float(intra_mask.mean()),
                   float(np.count_nonzero(intra_mask) / n_vox_particles) if n_vox_particles else 0.0,
                   float(inter.mean()))
+
+
+@dataclass(frozen=True)
+class CrackScores:
+    """Result of :func:`crack_scores`: detected intra-particle cracks against the true cracks.
+
+    Attributes
+    ----------
+    precision : float
+        Share of detected crack voxels that are true crack voxels.
+    recall : float
+        Share of true crack voxels that were detected.
+    truth_fraction : float
+        True crack volume / total volume.
+    detected_fraction : float
+        Detected crack volume / total volume.
+    """
+
+    precision: float
+    recall: float
+    truth_fraction: float
+    detected_fraction: float
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([self.__dict__])
+
+
+def crack_scores(cracks: Cracks, truth) -> CrackScores:
+    """Voxel-wise precision and recall of a crack detection on the truth's own grid.
+
+    Parameters
+    ----------
+    cracks : Cracks
+        From :func:`find_cracks`.
+    truth : (Z, Y, X) ndarray of bool
+        True crack voxels on the same grid (e.g. ``electrode.labels == CRACK``).
+
+    Returns
+    -------
+    CrackScores
+
+    Raises
+    ------
+    TypeError
+        If ``cracks`` is not a :class:`Cracks`.
+    ValueError
+        If the grids differ.
+    """
+    if not isinstance(cracks, Cracks):
+        raise TypeError(f"`cracks` must be a Cracks result, got {type(cracks).__name__}")
+    t = as_binary(truth, "truth", ndim=3)
+    if t.shape != cracks.intra.shape:
+        raise ValueError(f"`truth` must have shape {cracks.intra.shape}, got {t.shape}")
+    found = cracks.intra > 0
+    hit = np.count_nonzero(found & t)
+    nf, nt = np.count_nonzero(found), np.count_nonzero(t)
+    return CrackScores(hit / nf if nf else float("nan"), hit / nt if nt else float("nan"),
+                       float(t.mean()), float(found.mean()))

@@ -77,7 +77,7 @@ def percolating_fraction(mask: np.ndarray, *, axis: int = 0) -> float:
 
 def tortuosity(labels, *, phase=None, solid=NMC, axis: int = 0, device: str = "cpu",
                conv_crit: float = 1e-2, iter_limit: int = 20000, voxel_um: float | None = None,
-               method: str = "taufactor", threads: int | None = 1) -> Tortuosity:
+               method: str = "taufactor", threads: int | str | None = "auto") -> Tortuosity:
     """Tortuosity factor of one phase along one axis (TauFactor, or PoreSpy as a cross-check).
 
     Solves steady diffusion through the transporting phase with fixed concentrations on the two
@@ -111,11 +111,13 @@ def tortuosity(labels, *, phase=None, solid=NMC, axis: int = 0, device: str = "c
         Fickian diffusion, algebraic-multigrid solve), an independent implementation; needs
         ``openpnm`` (``pip install xctkit[dev]``). ``conv_crit`` and ``iter_limit`` apply to
         TauFactor only.
-    threads : int, optional
-        Torch threads for TauFactor's solve (restored afterwards); None keeps torch's setting.
-        One thread is the default because TauFactor's small per-iteration kernels gain nothing from
-        torch's thread pool on a CPU and lose several-fold when the cores are shared (measured:
-        0.16 s vs 0.5–1.1 s on a 48×64×64 volume, 2.9 s vs 8–30 s on 128³, 2 shared cores).
+    threads : int, 'auto' or None
+        Torch threads for TauFactor's solve (restored afterwards). None keeps torch's setting;
+        ``'auto'`` uses one thread below 10⁶ voxels and torch's setting above. Measured on 2 cores:
+        below ~10⁶ voxels a second thread gains nothing (0.15 s either way at 64³, 0.5 vs 0.6 s at
+        96³) and loses several-fold when the cores are shared with other work (0.16 s vs 0.5–1.1 s
+        at 48×64×64); at 128³ two idle threads are 1.6× faster (1.3 vs 2.1 s) but 3–10× slower
+        when shared. Pass 1 on a busy machine.
 
     Returns
     -------
@@ -142,7 +144,9 @@ def tortuosity(labels, *, phase=None, solid=NMC, axis: int = 0, device: str = "c
     axis = check_int(axis, "axis", min_value=0, max_value=2)
     check_choice(device, "device", ("cpu", "cuda"))
     check_choice(method, "method", ("taufactor", "porespy"))
-    if threads is not None:
+    if threads == "auto":
+        threads = 1 if lab.size < 1_000_000 else None
+    elif threads is not None:
         threads = check_int(threads, "threads", min_value=1)
     check_positive(conv_crit, "conv_crit")
     if voxel_um is not None:

@@ -1,0 +1,148 @@
+"""Microstructure metrics: time and peak memory of the tortuosity factor (xctkit vs TauFactor called
+directly vs PoreSpy) and of the full metric set, on cubes of 128³ and 256³ voxels.
+
+    .venv/bin/python benchmarks/bench_micro.py                  # 128³ and 256³
+    .venv/bin/python benchmarks/bench_micro.py --sizes 128      # 128³ only
+
+Every task runs in its own fresh process (``multiprocessing`` spawn), so the peak resident memory it
+reports is the task's own; ``rss_before_mb`` is that process's peak after building the input and
+importing the libraries. The load average before and after each task is recorded too: on a shared
+machine the timings move with it. Writes benchmarks/results/micro.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+
+VOXEL_UM = 0.74
+
+
+def _volume(size: int, seed: int):
+    """A particle packing on the HR grid: overlapping spheres of 3.5 µm diameter, porosity ≈ 0.45."""
+    import numpy as np
+    import porespy
+
+    im = porespy.generators.overlapping_spheres([size] * 3, r=int(round(1.75 / VOXEL_UM)) + 1,
+                                                porosity=0.45, seed=seed)
+    return np.asarray(im, dtype=bool)  # True = pore
+
+
+def _task(name: str, size: int, seed: int, queue) -> None:
+    import warnings
+
+    import numpy as np
+
+    warnings.simplefilter("ignore")
+    pore = _volume(size, seed)
+    solid = ~pore
+    import porespy  # noqa: F401 - imported before the baseline is taken
+    import taufactor
+    import torch
+
+    from xctkit import micro, segment
+    from xctkit.phases import NMC, PORE
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load_before = os.getloadavg()[0]
+    out: dict = {}
+    t0 = time.perf_counter()
+    if name == "tortuosity_xctkit":
+        r = micro.tortuosity(pore, axis=0)  # threads='auto'
+        out = {"tau": r.tau, "iterations": r.iterations,
+               "torch_threads": 1 if pore.size < 1_000_000 else torch.get_num_threads()}
+    elif name == "tortuosity_taufactor_direct":
+        s = taufactor.Solver(np.ascontiguousarray(pore.astype(np.uint8)), device="cpu")
+        s.solve(verbose=False)
+        out = {"tau": float(np.asarray(s.tau).ravel()[0]), "iterations": int(s.iter),
+               "torch_threads": torch.get_num_threads()}
+    elif name == "tortuosity_porespy":
+        r = micro.tortuosity(pore, axis=0, method="porespy")
+        out = {"tau": r.tau}
+    elif name == "metric_set":
+        labels = np.where(solid, NMC, PORE).astype(np.uint8)
+        parts = {}
+        for key, fn in (
+            ("porosity", lambda: micro.porosity(labels)),
+            ("tortuosity", lambda: micro.tortuosity(labels, axis=0).tau),
+            ("surface_area", lambda: micro.surface_area(labels, voxel_um=VOXEL_UM).ssa_per_um),
+            ("particles_watershed", lambda: segment.separate_particles(solid, voxel_um=VOXEL_UM).sizes().median_um),
+            ("pore_local_thickness", lambda: micro.pore_sizes(labels, voxel_um=VOXEL_UM).median_um),
+            ("cracks", lambda: segment.find_cracks(solid, voxel_um=VOXEL_UM).n_intra),
+            ("rev_porosity", lambda: micro.rev_analysis(labels, voxel_um=VOXEL_UM, n_samples=20, seed=0).rev_size_um),
+        ):
+            t = time.perf_counter()
+            value = fn()
+            parts[key] = {"seconds": round(time.perf_counter() - t, 3), "value": float(value)}
+        out = {"parts": parts}
+    else:  # pragma: no cover
+        raise ValueError(name)
+    seconds = time.perf_counter() - t0
+    queue.put({"task": name, "size": size, "seconds": round(seconds, 3),
+               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+               "rss_before_mb": round(rss_before, 1), "porosity": round(float(pore.mean()), 4),
+               "load_avg_before": round(load_before, 2), "load_avg_after": round(os.getloadavg()[0], 2),
+               **out})
+
+
+def _run(name: str, size: int, seed: int, timeout: float) -> dict:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_task, args=(name, size, seed, q))
+    p.start()
+    p.join(timeout)
+    if p.is_alive():
+        p.terminate()
+        p.join()
+        return {"task": name, "size": size, "error": f"timed out after {timeout:.0f} s"}
+    if p.exitcode != 0:
+        return {"task": name, "size": size, "error": f"exit code {p.exitcode}"}
+    return q.get()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per task")
+    ap.add_argument("--profile", default=None, help="accepted for run_all.py; sizes are set by --sizes")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    import xctkit
+
+    results = []
+    for size in args.sizes:
+        for name in ("tortuosity_xctkit", "tortuosity_taufactor_direct", "tortuosity_porespy", "metric_set"):
+            r = _run(name, size, args.seed, args.timeout)
+            print(json.dumps(r), flush=True)
+            results.append(r)
+    by = {(r["task"], r["size"]): r for r in results}
+    agreement = {}
+    for size in args.sizes:
+        a, b = by.get(("tortuosity_xctkit", size), {}), by.get(("tortuosity_porespy", size), {})
+        if "tau" in a and "tau" in b:
+            agreement[str(size)] = round(b["tau"] / a["tau"] - 1, 5)
+    out = {
+        "benchmark": "microstructure metrics (xctkit.micro / xctkit.segment)",
+        "volume": "porespy.generators.overlapping_spheres, r = 3 voxels (2.2 µm at 0.74 µm), porosity 0.45; "
+                  "tortuosity of the pore phase along axis 0",
+        "xctkit_version": xctkit.__version__,
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+                    "note": "shared 2-core machine: other jobs ran concurrently; see load_avg_* per task"},
+        "porespy_vs_xctkit_tau_rel_difference": agreement,
+        "results": results,
+    }
+    path = Path(args.out or Path(__file__).parent / "results" / "micro.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -13,12 +13,12 @@ from ._xct import Scan, render_xct
 __all__ = ["ScanPair", "Registration", "xct_pair", "upscale_to", "register", "register_scans", "apply_shift",
            "HR_SETUP", "LR_SETUP"]
 
-HR_SETUP = {"out_voxel_um": 0.74, "psf_um": 0.45, "photons": 300.0, "read_sigma": 0.03,
+HR_SETUP = {"out_voxel_um": 0.74, "psf_um": 0.45, "photons": 600.0, "read_sigma": 0.02,
             "gain": 1.0, "offset": 0.0}
 """High-resolution set-up (paper 000: 0.74 µm/voxel, ~3.5 h scan)."""
 
-LR_SETUP = {"out_voxel_um": 2.3, "psf_um": 1.2, "photons": 300.0, "read_sigma": 0.03,
-            "gain": 0.8, "offset": 0.0}
+LR_SETUP = {"out_voxel_um": 2.3, "psf_um": 1.0, "photons": 600.0, "read_sigma": 0.02,
+            "gain": 0.88, "offset": 0.0}
 """Low-resolution set-up (paper 000: 2.3 µm/voxel, ~45 min scan). The lower gain models the LR
 reconstruction's grey scale, which paper 000 Fig. 5g-h shows concentrated at lower intensity."""
 

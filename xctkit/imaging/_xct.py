@@ -21,7 +21,7 @@ __all__ = [
     "ring_and_streak_artefacts",
 ]
 
-XCT_GREY: dict[int, float] = {PORE: 0.08, CBD: 0.20, NMC: 0.85, CRACK: 0.08}
+XCT_GREY: dict[int, float] = {PORE: 0.15, CBD: 0.25, NMC: 0.70, CRACK: 0.15}
 """Noise-free grey level of each phase (relative linear attenuation, 0-1): NMC811 (transition-metal
 oxide) attenuates strongly, the carbon-binder domain only slightly more than empty pore."""
 

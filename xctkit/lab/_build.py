@@ -7,6 +7,7 @@ same code runs on real data.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -121,8 +122,8 @@ def open_lab(root) -> VirtualLab:
 
 
 def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: float = 0.74,
-              seed: int = 0, samples=LAB_SAMPLES, measure_tortuosity: bool = True, force: bool = False,
-              progress: bool = False) -> VirtualLab:
+              seed: int = 0, samples=LAB_SAMPLES, measure_tortuosity: bool = True, include_fov: bool = True,
+              force: bool = False, progress: bool = False) -> VirtualLab:
     """Generate (or reuse) the virtual laboratory.
 
     For every Table 2 electrode: the pristine electrode from its calibrated preset, the same electrode
@@ -145,6 +146,8 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
         Subset of :data:`LAB_SAMPLES`.
     measure_tortuosity : bool
         Measure every state's tortuosity factor on the HR grid (TauFactor), for the calibration table.
+    include_fov : bool
+        Also generate the large LR-only field of view.
     force : bool
         Rebuild even if the folder holds a matching lab.
     progress : bool
@@ -155,10 +158,10 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
     """
     from tqdm.auto import tqdm
 
-    from ..imaging import LR_SETUP, render_xct, xct_pair
+    from ..imaging import HR_SETUP, LR_SETUP, XCT_GREY, xct_pair
     from ..micro import particle_sizes
     from ..papers import table2
-    from ..synth import HR_VOXEL_UM, TRUTH_VOXEL_UM, load_presets, measure, preset_electrode
+    from ..synth import HR_VOXEL_UM, load_presets, measure, preset_electrode
 
     root = Path(root)
     dry_shape = check_shape3(dry_shape, "dry_shape", min_size=16)
@@ -172,8 +175,11 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
         raise ValueError(f"`samples` must be drawn from {LAB_SAMPLES}, got {sorted(unknown)}")
     config = {"dry_shape": list(dry_shape), "dit_shape": list(dit_shape), "fov_factor": fov_factor,
               "fov_voxel_um": fov_voxel_um, "seed": seed, "samples": list(samples),
-              "measure_tortuosity": measure_tortuosity, "xctkit_version": __version__,
-              "presets_created": load_presets().get("created", "")}
+              "measure_tortuosity": measure_tortuosity, "include_fov": include_fov,
+              "xctkit_version": __version__,
+              "presets_sha": hashlib.sha256(json.dumps(load_presets()["samples"], sort_keys=True).encode()).hexdigest()[:16],
+              # imaging set-up: a change of the forward model invalidates a cached lab
+              "imaging": {"hr": HR_SETUP, "lr": LR_SETUP, "grey": {str(k): v for k, v in XCT_GREY.items()}}}
     if not force and (root / "lab.json").exists():
         try:
             lab = open_lab(root)
@@ -238,7 +244,23 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
                 "lr_offset_um": [round(float(v), 4) for v in pair.true_offset_um],
             })
 
-    # large field of view: an unseen dry electrode, LR only, fov_factor² times the area
+    if include_fov:
+        _add_fov(root, rows, timings, dry_shape=dry_shape, fov_factor=fov_factor, fov_voxel_um=fov_voxel_um,
+                 seed=seed)
+    write_manifest(root / "manifest.yaml", rows, overwrite=True)
+    info = {"config": config, "measurements": measurements, "timings": timings,
+            "fov_area_factor": fov_factor**2 if include_fov else None}
+    with atomic_path(root / "lab.json", overwrite=True) as tmp:
+        Path(tmp).write_text(json.dumps(info, indent=1, default=_json_default))
+    return open_lab(root)
+
+
+def _add_fov(root: Path, rows: list, timings: list, *, dry_shape, fov_factor: int, fov_voxel_um: float,
+             seed: int) -> None:
+    """Large field of view: an unseen dry electrode, LR only, ``fov_factor``² times the area."""
+    from ..imaging import LR_SETUP, render_xct
+    from ..synth import TRUTH_VOXEL_UM, preset_electrode
+
     t0 = time.perf_counter()
     fov_shape = (int(round(dry_shape[0] * TRUTH_VOXEL_UM / fov_voxel_um)),
                  int(round(dry_shape[1] * fov_factor * TRUTH_VOXEL_UM / fov_voxel_um)),
@@ -255,13 +277,6 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
                  "notes": f"large field of view, {fov_factor}x{fov_factor} lateral, LR only"})
     timings.append({"sample": "fov", "state": "pristine + LR scan", "seconds": round(time.perf_counter() - t0, 2),
                     "shape": list(fov_shape)})
-
-    write_manifest(root / "manifest.yaml", rows, overwrite=True)
-    info = {"config": config, "measurements": measurements, "timings": timings,
-            "fov_area_factor": fov_factor**2}
-    with atomic_path(root / "lab.json", overwrite=True) as tmp:
-        Path(tmp).write_text(json.dumps(info, indent=1, default=_json_default))
-    return open_lab(root)
 
 
 def _json_default(o):

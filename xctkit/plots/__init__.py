@@ -9,6 +9,17 @@ Functions return the matplotlib ``Figure`` and never call ``plt.show()``; notebo
    histograms
 """
 
-from ._figures import PHASE_CMAP, histograms, phase_legend, set_style, size_distributions, slices
+from ._figures import (
+    PHASE_CMAP,
+    add_boxes,
+    bars_mean_sd,
+    histograms,
+    learning_curves,
+    phase_legend,
+    set_style,
+    size_distributions,
+    slices,
+)
 
-__all__ = ["set_style", "slices", "histograms", "size_distributions", "PHASE_CMAP", "phase_legend"]
+__all__ = ["set_style", "slices", "histograms", "size_distributions", "learning_curves", "bars_mean_sd",
+           "add_boxes", "PHASE_CMAP", "phase_legend"]

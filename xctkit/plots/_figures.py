@@ -165,3 +165,92 @@ def size_distributions(dists: dict, *, weighting: str = "number", ax=None, title
         ax.set_title(title)
     ax.legend(frameon=False)
     return fig
+
+
+def learning_curves(histories: dict, *, metrics=("loss", "mae"), labels=("MSE", "MAE"), logy: bool = True):
+    """Training and validation curves of several models, one panel per metric (Fig. 4 style).
+
+    Parameters
+    ----------
+    histories : dict of str -> pandas.DataFrame
+        Model name -> history with an ``epoch`` column and ``<metric>`` / ``val_<metric>`` columns.
+    metrics : sequence of str
+    labels : sequence of str
+        Axis labels for the metrics.
+    logy : bool
+        Logarithmic y axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    set_style()
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.6), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, metric, label in zip(axes[0], metrics, labels, strict=True):
+        for i, (name, h) in enumerate(histories.items()):
+            c = colours[i % len(colours)]
+            if metric in h:
+                ax.plot(h["epoch"], h[metric], color=c, lw=1.6, label=f"{name} train")
+            if f"val_{metric}" in h:
+                ax.plot(h["epoch"], h[f"val_{metric}"], color=c, lw=1.6, ls="--", label=f"{name} val")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        if logy:
+            ax.set_yscale("log")
+    axes[0, -1].legend(frameon=False, fontsize="small", ncols=2)
+    return fig
+
+
+def bars_mean_sd(frame, *, x: str, y: str, order=None, reference: dict | None = None, ax=None,
+                 ylabel: str | None = None, title: str | None = None):
+    """Bar chart of the mean of ``y`` per ``x`` with ±1 standard deviation error bars (Fig. 7 style).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy table, one row per observation (e.g. per ROI).
+    x, y : str
+        Category and value columns.
+    order : sequence, optional
+        Category order.
+    reference : dict, optional
+        ``{label: value}`` horizontal reference lines (e.g. the truth).
+    ax : matplotlib Axes, optional
+    ylabel, title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    set_style()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    else:
+        fig = ax.figure
+    sns.barplot(data=frame, x=x, y=y, order=order, errorbar="sd", capsize=0.2, ax=ax, color="#8da0cb")
+    for label, value in (reference or {}).items():
+        ax.axhline(value, ls="--", lw=1.2, color="k")
+        ax.annotate(label, (ax.get_xlim()[1], value), ha="right", va="bottom", fontsize="small")
+    ax.set_xlabel("")
+    ax.set_ylabel(ylabel or y)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def add_boxes(fig, boxes, *, colour: str = "#ffd23f", lw: float = 1.5) -> None:
+    """Draw the same rectangles ``(y0, x0, height, width)`` (in each panel's data units) on every
+    image panel of ``fig`` (ROI boxes, as in paper 000 Fig. 5)."""
+    from matplotlib.patches import Rectangle
+
+    for ax in fig.axes:
+        if not ax.images:
+            continue
+        for y0, x0, h, w in boxes:
+            ax.add_patch(Rectangle((x0, y0), w, h, fill=False, edgecolor=colour, lw=lw))

@@ -94,3 +94,18 @@ def test_fit_trains_both_networks_over_epochs():
     assert {"loss", "mae", "d_loss", "adv_loss", "g_loss", "val_loss", "val_mae"} <= set(hist.history)
     assert any(not np.array_equal(a, b) for a, b in zip(d0, _weights(gan.discriminator), strict=True))
     assert hist.history["val_loss"][-1] < hist.history["val_loss"][0]
+
+
+def test_custom_content_loss_replaces_the_pixel_loss():
+    import torch
+    from keras import ops
+
+    def zero_loss(y_true, y_pred):  # differentiable, but with zero gradient
+        return 0.0 * ops.mean(y_pred)
+
+    gan = sr.make_adversarial(sr.paper_gan_generator(), sr.paper_gan_discriminator(16), adv_weight=0.0,
+                              content_loss=zero_loss)
+    x = torch.rand(2, 16, 16, 1)
+    g0 = _weights(gan.generator)
+    gan.generator_step(x, x * 0.5)
+    assert all(np.array_equal(a, b) for a, b in zip(g0, _weights(gan.generator), strict=True))

@@ -17,10 +17,12 @@ HR_SETUP = {"out_voxel_um": 0.74, "psf_um": 0.45, "photons": 600.0, "read_sigma"
             "gain": 1.0, "offset": 0.0}
 """High-resolution set-up (paper 000: 0.74 µm/voxel, ~3.5 h scan)."""
 
-LR_SETUP = {"out_voxel_um": 2.3, "psf_um": 1.0, "photons": 600.0, "read_sigma": 0.02,
+LR_SETUP = {"out_voxel_um": 2.3, "psf_um": 1.0, "photons": 1200.0, "read_sigma": 0.014,
             "gain": 0.88, "offset": 0.0}
-"""Low-resolution set-up (paper 000: 2.3 µm/voxel, ~45 min scan). The lower gain models the LR
-reconstruction's grey scale, which paper 000 Fig. 5g-h shows concentrated at lower intensity."""
+"""Low-resolution set-up (paper 000: 2.3 µm/voxel, ~45 min scan). Photons per voxel scale with
+exposure × pixel area in the object: (45 / 210 min) × (2.3 / 0.74)² ≈ 2.1 times the HR scan's, hence
+twice the HR photon count (and √2 less read noise). The lower gain models the LR reconstruction's
+grey scale, which paper 000 Fig. 5g-h shows concentrated at lower intensity."""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ PROFILES: dict[str, dict[str, object]] = {
         # super-resolution (paper 000: 128 px patches, 182 976 of them, 28 epochs, batch 32)
         "sr_patch": 32,
         "sr_patches": 800,
-        "sr_epochs": 5,
+        "sr_epochs": 6,
         # quick only: a larger Adam step so a 5-epoch smoke run converges (paper: 1e-4)
         "sr_learning_rate": 5e-4,
         "sr_filters": 16,

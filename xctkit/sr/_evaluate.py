@@ -36,7 +36,7 @@ class TestPredictions:
     seconds: dict = field(default_factory=dict)
 
 
-def predict_test_set(models: dict, pairs, *, test_electrodes=None, tile=None, overlap=None,
+def predict_test_set(models: dict, pairs, *, test_electrodes=None, axes: str = "z", tile=None, overlap=None,
                      progress: bool = False) -> TestPredictions:
     """Run each model on the held-out pairs (tiled, slice-wise inference).
 
@@ -47,6 +47,9 @@ def predict_test_set(models: dict, pairs, *, test_electrodes=None, tile=None, ov
     test_electrodes : sequence of str, optional
         Keep only these electrodes' pairs. A model whose split lists a test electrode among its
         training electrodes is refused (leakage).
+    axes : {'z', 'orthogonal'}
+        Slice-wise inference on x–y slices, or the average over the three orthogonal slice
+        directions (see :func:`super_resolve`); the same for every model.
     tile, overlap : int, optional
     progress : bool
 
@@ -61,8 +64,8 @@ def predict_test_set(models: dict, pairs, *, test_electrodes=None, tile=None, ov
     outputs, seconds = {}, {}
     for name, (model, norm) in models.items():
         t0 = time.perf_counter()
-        outputs[name] = [np.clip(super_resolve(model, p.lr_up, normalisation=norm, tile=tile, overlap=overlap,
-                                               progress=progress), 0.0, 1.0) for p in pairs]
+        outputs[name] = [np.clip(super_resolve(model, p.lr_up, normalisation=norm, axes=axes, tile=tile,
+                                               overlap=overlap, progress=progress), 0.0, 1.0) for p in pairs]
         seconds[name] = time.perf_counter() - t0
     return TestPredictions(list(pairs), outputs, seconds)
 

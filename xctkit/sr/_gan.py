@@ -43,6 +43,10 @@ class AdversarialSR(keras.Model):
         SRGAN uses 1e-3).
     d_steps : int
         Discriminator updates per generator update.
+    content_loss : callable, optional
+        ``content_loss(y_true, y_pred) -> scalar`` added to the generator loss with weight 1 instead of
+        the MSE (e.g. a perceptual/feature loss); the logged ``loss``/``mae`` stay pixel MSE/MAE so
+        runs remain comparable. Must be built from ``keras.ops`` and be differentiable.
 
     Notes
     -----
@@ -52,10 +56,12 @@ class AdversarialSR(keras.Model):
     ``adv_loss`` and ``g_loss``.
     """
 
-    def __init__(self, generator, discriminator, *, adv_weight: float = 1e-3, d_steps: int = 1, **kwargs):
+    def __init__(self, generator, discriminator, *, adv_weight: float = 1e-3, d_steps: int = 1,
+                 content_loss=None, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
+        self.content_loss = content_loss
         self.adv_weight = check_nonnegative(adv_weight, "adv_weight")
         self.d_steps = int(d_steps)
         self.content_tracker = keras.metrics.Mean(name="loss")
@@ -103,7 +109,8 @@ class AdversarialSR(keras.Model):
         fake = self.generator(x, training=True)
         content = ops.mean(ops.square(y - fake))
         adv = _bce_logits(True, self.discriminator(fake, training=False))
-        g_loss = content + self.adv_weight * adv
+        pixel_or_custom = content if self.content_loss is None else self.content_loss(y, fake)
+        g_loss = pixel_or_custom + self.adv_weight * adv
         weights = self.generator.trainable_variables
         grads = torch.autograd.grad(g_loss, [w.value for w in weights])
         with torch.no_grad():
@@ -147,14 +154,17 @@ class AdversarialSR(keras.Model):
 
 
 def make_adversarial(generator, discriminator, *, adv_weight: float = 1e-3, learning_rate: float = 1e-4,
-                     d_steps: int = 1) -> AdversarialSR:
-    """Build and compile an :class:`AdversarialSR` with Adam(``learning_rate``) for both networks."""
+                     d_steps: int = 1, content_loss=None) -> AdversarialSR:
+    """Build and compile an :class:`AdversarialSR` with Adam(``learning_rate``) for both networks.
+
+    ``content_loss`` replaces the pixel MSE in the generator loss (see :class:`AdversarialSR`).
+    """
     if keras.backend.backend() != "torch":
         raise RuntimeError(
             "xctkit's adversarial training step is written for the PyTorch backend; set "
             "KERAS_BACKEND=torch before importing keras (xctkit sets it by default)"
         )
     gan = AdversarialSR(generator, discriminator, adv_weight=adv_weight, d_steps=d_steps,
-                        name=f"{generator.name}_adversarial")
+                        content_loss=content_loss, name=f"{generator.name}_adversarial")
     gan.compile(g_optimizer=keras.optimizers.Adam(learning_rate), d_optimizer=keras.optimizers.Adam(learning_rate))
     return gan

@@ -156,7 +156,7 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
     -------
     VirtualLab
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars: no ipywidgets needed in executed notebooks
 
     from ..imaging import HR_SETUP, LR_SETUP, XCT_GREY, xct_pair
     from ..micro import particle_sizes

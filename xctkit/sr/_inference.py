@@ -149,7 +149,7 @@ def super_resolve(model, volume, *, normalisation: Normalisation | None = None, 
     -------
     (Z, Y, X) ndarray of float32
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars: no ipywidgets needed in executed notebooks
 
     vol = as_grey(volume, "volume", ndim=3)
     check_choice(axes, "axes", ("z", "orthogonal"))

@@ -127,7 +127,7 @@ class _TqdmEpochs(keras.callbacks.Callback):
 
     def __init__(self, total: int, desc: str, enabled: bool):
         super().__init__()
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # text bars: no ipywidgets needed in executed notebooks
 
         self.bar = tqdm(total=total, desc=desc, disable=not enabled, leave=False)
 

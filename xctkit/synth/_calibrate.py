@@ -257,7 +257,7 @@ def calibrate_presets(*, shapes: dict[str, tuple[int, int, int]], seed: int = 0,
     dict
         JSON-serialisable presets with the calibration records.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars: no ipywidgets needed in executed notebooks
 
     from .. import __version__
     from ..io import atomic_path

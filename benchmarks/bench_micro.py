@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 VOXEL_UM = 0.74
+TASKS = ("tortuosity_xctkit", "tortuosity_xctkit_1thread", "tortuosity_taufactor_direct", "tortuosity_porespy",
+         "metric_set")
 
 
 def _volume(size: int, seed: int):
@@ -57,6 +59,9 @@ def _task(name: str, size: int, seed: int, queue) -> None:
         r = micro.tortuosity(pore, axis=0)  # threads='auto'
         out = {"tau": r.tau, "iterations": r.iterations,
                "torch_threads": 1 if pore.size < 1_000_000 else torch.get_num_threads()}
+    elif name == "tortuosity_xctkit_1thread":
+        r = micro.tortuosity(pore, axis=0, threads=1)
+        out = {"tau": r.tau, "iterations": r.iterations, "torch_threads": 1}
     elif name == "tortuosity_taufactor_direct":
         s = taufactor.Solver(np.ascontiguousarray(pore.astype(np.uint8)), device="cpu")
         s.solve(verbose=False)
@@ -112,19 +117,27 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per task")
     ap.add_argument("--profile", default=None, help="accepted for run_all.py; sizes are set by --sizes")
+    ap.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the results of other tasks/sizes already in the output file")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     import xctkit
 
     results = []
     for size in args.sizes:
-        for name in ("tortuosity_xctkit", "tortuosity_taufactor_direct", "tortuosity_porespy", "metric_set"):
+        for name in args.tasks:
             r = _run(name, size, args.seed, args.timeout)
             print(json.dumps(r), flush=True)
             results.append(r)
+    path = Path(args.out or Path(__file__).parent / "results" / "micro.json")
+    if args.merge and path.exists():  # keep earlier results of the tasks and sizes not re-run now
+        rerun = {(r["task"], r["size"]) for r in results}
+        results = [r for r in json.loads(path.read_text()).get("results", [])
+                   if (r["task"], r["size"]) not in rerun] + results
     by = {(r["task"], r["size"]): r for r in results}
     agreement = {}
-    for size in args.sizes:
+    for size in sorted({r["size"] for r in results}):
         a, b = by.get(("tortuosity_xctkit", size), {}), by.get(("tortuosity_porespy", size), {})
         if "tau" in a and "tau" in b:
             agreement[str(size)] = round(b["tau"] / a["tau"] - 1, 5)
@@ -138,7 +151,6 @@ def main() -> None:
         "porespy_vs_xctkit_tau_rel_difference": agreement,
         "results": results,
     }
-    path = Path(args.out or Path(__file__).parent / "results" / "micro.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1))
     print(f"wrote {path}")

@@ -348,6 +348,13 @@ def compare_segmentations(truth, segmentations: dict, *, voxel_um: float, axis: 
         ``tortuosity_rel_error``, ``ssa_per_um``, ``ssa_rel_error``, ``psd_median_um``,
         ``psd_median_error_um``, ``psd_peak_um``, ``n_particles``, ``iou_nmc``, ``accuracy_2phase``,
         ``error_rate_band``, ``error_rate_interior``.
+
+    Raises
+    ------
+    TypeError
+        If ``segmentations`` is not a non-empty dict.
+    ValueError
+        If a segmentation's shape differs from the truth's.
     """
     import pandas as pd
 

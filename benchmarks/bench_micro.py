@@ -2,7 +2,8 @@
 directly vs PoreSpy) and of the full metric set, on cubes of 128³ and 256³ voxels.
 
     .venv/bin/python benchmarks/bench_micro.py                  # 128³ and 256³
-    .venv/bin/python benchmarks/bench_micro.py --sizes 128      # 128³ only
+    .venv/bin/python benchmarks/bench_micro.py --sizes 128      # 128³ only (also: --profile quick)
+    .venv/bin/python benchmarks/bench_micro.py --sizes 128 --merge   # re-run 128³, keep 256³ results
 
 Every task runs in its own fresh process (``multiprocessing`` spawn), so the peak resident memory it
 reports is the task's own; ``rss_before_mb`` is that process's peak after building the input and
@@ -113,15 +114,18 @@ def _run(name: str, size: int, seed: int, timeout: float) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
+    ap.add_argument("--sizes", type=int, nargs="+", default=None,
+                    help="cube edges, voxels (default 128 and 256; 128 only with --profile quick)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per task")
-    ap.add_argument("--profile", default=None, help="accepted for run_all.py; sizes are set by --sizes")
+    ap.add_argument("--profile", default=None, help="as in run_all.py: 'quick' benchmarks 128³ only")
     ap.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     ap.add_argument("--merge", action="store_true",
                     help="keep the results of other tasks/sizes already in the output file")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
+    if args.sizes is None:
+        args.sizes = [128] if args.profile == "quick" else [128, 256]
     import xctkit
 
     results = []

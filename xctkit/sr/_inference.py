@@ -191,7 +191,7 @@ def super_resolve_zarr(model, source, target, *, normalisation: Normalisation | 
     tile, overlap, batch_size
         See :func:`predict_image`.
     client : dask.distributed.Client, optional
-        Compute on this cluster; default the local threaded scheduler with one thread (Keras/torch
+        Compute on this cluster; default the synchronous local scheduler (Keras/torch
         parallelise inside each block).
     overwrite : bool
 
@@ -223,7 +223,7 @@ def super_resolve_zarr(model, source, target, *, normalisation: Normalisation | 
         write_zarr(target, result, voxel_um=src.voxel_um, provenance=prov, chunks=(spc, *arr.shape[1:]),
                    overwrite=overwrite)
     else:
-        with dask.config.set(scheduler="threads", num_workers=1):
+        with dask.config.set(scheduler="synchronous"):  # torch parallelises inside each block
             write_zarr(target, result, voxel_um=src.voxel_um, provenance=prov,
                        chunks=(spc, *arr.shape[1:]), overwrite=overwrite)
     return read_zarr(target, lazy=True)
@@ -292,7 +292,7 @@ def enhance_lr_zarr(model, lr_source, target, *, hr_voxel_um: float, normalisati
         write_zarr(target, result, voxel_um=hr_voxel_um, provenance=prov, chunks=(spc, *out_shape[1:]),
                    overwrite=overwrite)
     else:
-        with dask.config.set(scheduler="threads", num_workers=1):
+        with dask.config.set(scheduler="synchronous"):  # torch parallelises inside each block
             write_zarr(target, result, voxel_um=hr_voxel_um, provenance=prov, chunks=(spc, *out_shape[1:]),
                        overwrite=overwrite)
     return read_zarr(target, lazy=True)

@@ -227,6 +227,9 @@ def parse_overrides(items) -> dict[str | None, dict[str, object]]:
 def _declared_parameters(nb_path: Path) -> dict:
     import papermill
 
+    # papermill warns about parameter lines whose comments it cannot parse, yet still reads the
+    # names; the warning is noise in the run summary
+    logging.getLogger("papermill.translators").setLevel(logging.ERROR)
     return papermill.inspect_notebook(str(nb_path))
 
 

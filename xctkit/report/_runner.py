@@ -368,6 +368,7 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
             papermill.execute_notebook(
                 str(nb), str(tmp), parameters=params, kernel_name="python3",
                 progress_bar=progress, cwd=str(paths.notebooks), execution_timeout=timeout_s,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice per run
             )
             status = "ok"
         except PapermillExecutionError as exc:

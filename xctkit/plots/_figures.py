@@ -21,6 +21,16 @@ def _phase_cmap():
 PHASE_CMAP = "xctkit_phases"
 
 
+def _figure_and_axes(ax, figsize=(5.5, 3.6)):
+    """The house style, and a new single-panel figure unless ``ax`` is given."""
+    import matplotlib.pyplot as plt
+
+    set_style()
+    if ax is None:
+        return plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
 def set_style(context: str = "notebook") -> None:
     """Apply the house style: seaborn ticks, colour-blind palette, readable sizes."""
     import matplotlib as mpl
@@ -112,13 +122,8 @@ def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xl
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
 
-    set_style()
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    else:
-        fig = ax.figure
+    fig, ax = _figure_and_axes(ax)
     edges = np.linspace(range_[0], range_[1], bins + 1)
     centres = 0.5 * (edges[1:] + edges[:-1])
     for label, vals in samples.items():
@@ -147,15 +152,10 @@ def size_distributions(dists: dict, *, weighting: str = "number", ax=None, title
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
 
     if weighting not in ("number", "volume"):
         raise ValueError(f"`weighting` must be 'number' or 'volume', got {weighting!r}")
-    set_style()
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    else:
-        fig = ax.figure
+    fig, ax = _figure_and_axes(ax)
     for label, d in dists.items():
         frac = d.number_fraction if weighting == "number" else d.volume_fraction
         ax.stairs(frac, d.edges_um, label=label, lw=1.6)
@@ -225,14 +225,9 @@ def bars_mean_sd(frame, *, x: str, y: str, order=None, reference: dict | None = 
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
-    set_style()
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    else:
-        fig = ax.figure
+    fig, ax = _figure_and_axes(ax)
     sns.barplot(data=frame, x=x, y=y, order=order, errorbar="sd", capsize=0.2, ax=ax, color="#8da0cb")
     for label, value in (reference or {}).items():
         ax.axhline(value, ls="--", lw=1.2, color="k")

@@ -49,3 +49,25 @@ __all__ = [
     "upscale_to",
     "xct_pair",
 ]
+
+from ._sem import (  # noqa: E402  (paper 003: SEM sections at 14.3 / 38.5 nm)
+    SEM_FACTOR,
+    SEM_GREY,
+    SEM_LR_PIXEL_UM,
+    SEMPair,
+    acquire_sem,
+    resize_for_shuffle,
+    sem_pair,
+    sem_signal,
+)
+
+__all__ += [
+    "SEM_FACTOR",
+    "SEM_GREY",
+    "SEM_LR_PIXEL_UM",
+    "SEMPair",
+    "acquire_sem",
+    "resize_for_shuffle",
+    "sem_pair",
+    "sem_signal",
+]

@@ -61,3 +61,8 @@ def table2():
         df = pd.read_csv(fh)
     df.attrs["source"] = SOURCES["table2"]
     return df
+
+from .paper003 import PAPER003, SOURCES_003, TABLE1_003, table1_003  # noqa: E402  (paper 003)
+
+SOURCES.update(SOURCES_003)
+__all__ += ["PAPER003", "TABLE1_003", "table1_003"]

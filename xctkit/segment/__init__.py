@@ -66,3 +66,28 @@ __all__ = [
     "InstanceMatch",
     "compare_segmentations",
 ]
+
+from ._sem import CrackThreshold, fit_crack_threshold, phase_accuracy, segment_sem  # noqa: E402
+from ._unet import (  # noqa: E402
+    UNET_CLASSES,
+    UNetRun,
+    predict_proba,
+    probs_to_phase,
+    select_crack_threshold,
+    train_unet,
+    unet,
+)
+
+__all__ += [
+    "CrackThreshold",
+    "fit_crack_threshold",
+    "phase_accuracy",
+    "segment_sem",
+    "UNET_CLASSES",
+    "UNetRun",
+    "predict_proba",
+    "probs_to_phase",
+    "select_crack_threshold",
+    "train_unet",
+    "unet",
+]

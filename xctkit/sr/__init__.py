@@ -108,3 +108,25 @@ __all__ = [
     "tile_plan",
     "train",
 ]
+
+from ._perceptual import (  # noqa: E402  (paper 003's VGG19 loss and its substitutes)
+    CONTENT_LOSSES,
+    EncoderRun,
+    content_loss,
+    feature_loss,
+    gradient_loss,
+    sem_encoder,
+    train_sem_encoder,
+    vgg19_features,
+)
+
+__all__ += [
+    "CONTENT_LOSSES",
+    "EncoderRun",
+    "content_loss",
+    "feature_loss",
+    "gradient_loss",
+    "sem_encoder",
+    "train_sem_encoder",
+    "vgg19_features",
+]

@@ -58,3 +58,27 @@ __all__ = [
     "place_cbd",
     "rasterize",
 ]
+
+from ._sem_particles import (  # noqa: E402  (paper 003: cracked particles for SEM sections)
+    PAPER003_RADIUS_NUMBER,
+    SEM_CONDITIONS,
+    SEM_HR_PIXEL_UM,
+    CrackedParticle,
+    SEMCondition,
+    SEMSection,
+    SEMSpecimen,
+    SEMTruth,
+    sem_specimen,
+)
+
+__all__ += [
+    "PAPER003_RADIUS_NUMBER",
+    "SEM_CONDITIONS",
+    "SEM_HR_PIXEL_UM",
+    "CrackedParticle",
+    "SEMCondition",
+    "SEMSection",
+    "SEMSpecimen",
+    "SEMTruth",
+    "sem_specimen",
+]

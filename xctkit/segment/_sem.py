@@ -96,8 +96,10 @@ def segment_sem(grey, *, pixel_um: float, smooth_um: float = 0.02, close_um: flo
     if float(gs.max()) == float(gs.min()):
         raise ValueError("`grey` is constant; nothing to segment")
     t_solid = float(threshold_otsu(gs))
-    outline = _outline(gs, pixel_um, close_um, min_particle_um2, t_solid)
     t_crack = t_solid if crack_threshold is None else float(crack_threshold)
+    # outlines from max(Otsu, t_crack): a crack threshold above the solid threshold would otherwise
+    # turn the blurred rim of every particle into a thin false crack
+    outline = _outline(gs, pixel_um, close_um, min_particle_um2, max(t_solid, t_crack))
     out = np.full(gs.shape, PORE, np.uint8)
     out[outline] = NMC
     out[outline & (gs <= t_crack)] = CRACK
@@ -158,7 +160,7 @@ def fit_crack_threshold(greys, truths, *, pixel_um: float, grid=None, **kwargs) 
         Their true phases (``PORE``/``NMC``/``CRACK``).
     pixel_um : float
     grid : (K,) array_like of float, optional
-        Thresholds to try (default 41 values between the 2nd and 60th grey-level percentile).
+        Thresholds to try (default 31 values between the 2nd and 60th grey-level percentile).
     **kwargs
         Other :func:`segment_sem` options (``smooth_um``, ``close_um``, ``min_particle_um2``).
 
@@ -182,19 +184,18 @@ def fit_crack_threshold(greys, truths, *, pixel_um: float, grid=None, **kwargs) 
         tt = as_labels(t, f"truths[{i}]", ndim=2)
         if tt.shape != gs.shape:
             raise ValueError(f"`truths[{i}]` has shape {tt.shape}, `greys[{i}]` {gs.shape}")
-        outline = _outline(gs, px, close_um, min_area, float(threshold_otsu(gs)))
-        prepared.append((gs, outline, tt))
+        prepared.append((gs, px, float(threshold_otsu(gs)), tt))
     if grid is None:
-        allv = np.concatenate([gs[o] for gs, o, _ in prepared]) if any(o.any() for _, o, _ in prepared) else \
-            np.concatenate([gs.ravel() for gs, _, _ in prepared])
-        grid = np.linspace(*np.percentile(allv, [2, 60]), 41)
+        grid = np.linspace(*np.percentile(np.concatenate([gs.ravel() for gs, _, _, _ in prepared]), [2, 60]), 31)
     grid = np.asarray(grid, dtype=float)
     acc = np.zeros(grid.size)
-    n = sum(gs.size for gs, _, _ in prepared)
-    for gs, outline, tt in prepared:
-        base = (~outline & (tt == PORE)).sum()
+    n = sum(gs.size for gs, _, _, _ in prepared)
+    for gs, px, t_otsu, tt in prepared:
+        base_outline = _outline(gs, px, close_um, min_area, t_otsu)
         for k, t in enumerate(grid):
+            outline = base_outline if t <= t_otsu else _outline(gs, px, close_um, min_area, t)
             crack = outline & (gs <= t)
-            acc[k] += base + (crack & (tt == CRACK)).sum() + (outline & ~crack & (tt == NMC)).sum()
+            acc[k] += ((~outline) & (tt == PORE)).sum() + (crack & (tt == CRACK)).sum() + \
+                (outline & ~crack & (tt == NMC)).sum()
     acc /= n
     return CrackThreshold(float(grid[int(np.argmax(acc))]), grid, acc)

@@ -41,6 +41,11 @@ phase (S = 1) and ``CRACK`` its crack phase (S = 2). Lengths are µm, areas µm�
    centre_distance_bias
    sem_patch_set
    super_resolve_sem
+   virtual_study
+   ConditionData
+   validation_table
+   local_table
+   size_distances
 """
 
 from ._centre import (
@@ -69,6 +74,7 @@ from ._figures import (
     crack_boxplots,
     local_porosity_figure,
     particle_boxplots,
+    segmentation_panels,
     size_density_figure,
 )
 from ._instances import CrackInstances, as_phase_image, crack_instances, particle_instances
@@ -89,6 +95,7 @@ from ._psd import (
     number_to_volume_weighted,
     volume_to_number_weighted,
 )
+from ._study import ConditionData, local_table, size_distances, validation_table, virtual_study
 from ._unfold import Unfolding, fit_lognormal_sections, unfold_section_radii, wicksell_matrix
 
 __all__ = [
@@ -132,10 +139,16 @@ __all__ = [
     "centre_distance_bias",
     "sem_patch_set",
     "super_resolve_sem",
+    "ConditionData",
+    "virtual_study",
+    "validation_table",
+    "local_table",
+    "size_distances",
     "boxplot_5_95",
     "crack_boxplots",
     "particle_boxplots",
     "local_porosity_figure",
     "size_density_figure",
+    "segmentation_panels",
     "centre_distance_figure",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["boxplot_5_95", "crack_boxplots", "particle_boxplots", "local_porosity_figure", "size_density_figure",
-           "centre_distance_figure"]
+           "centre_distance_figure", "segmentation_panels"]
 
 
 def _style():
@@ -228,4 +228,52 @@ def centre_distance_figure(tables: dict, *, q_values=(0.0, 0.5, 1.0)):
     ax.set_xlabel("section radius r̃ (µm)")
     ax.set_ylabel("estimated relative distance d_center")
     ax.legend(fontsize="x-small", frameon=False, ncols=2)
+    return fig
+
+
+def segmentation_panels(grey, phase, cracks, particles, *, pixel_um: float, title: str | None = None):
+    """Paper 003 Fig. 1 (second row) analogue: SEM image, phase-wise, crack-wise and particle-wise
+    segmentations (instances in random colours, solid grey under the cracks).
+
+    Parameters
+    ----------
+    grey : (Y, X) ndarray of float
+    phase : (Y, X) ndarray of uint8
+    cracks, particles : (Y, X) ndarray of int
+        Instance labels (0 = none).
+    pixel_um : float
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    from ..phases import CRACK, NMC
+
+    _style()
+    rng = np.random.default_rng(0)
+    cmap = ListedColormap(np.vstack([[0, 0, 0, 1], np.c_[rng.uniform(0.2, 1.0, (4096, 3)), np.ones(4096)]]))
+    ext = [0, phase.shape[1] * pixel_um, phase.shape[0] * pixel_um, 0]
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
+    axes[0].imshow(grey, cmap="gray", vmin=0, vmax=1, extent=ext)
+    axes[0].set_title("SEM image")
+    ph = np.zeros(phase.shape)
+    ph[phase == NMC] = 0.5
+    ph[phase == CRACK] = 1.0
+    axes[1].imshow(ph, cmap="gray", vmin=0, vmax=1, extent=ext)
+    axes[1].set_title("phases (black/grey/white)")
+    c = np.where(cracks > 0, (cracks - 1) % 4096 + 1, 0)
+    axes[2].imshow(np.where(phase == NMC, 0.35, 0.0), cmap="gray", vmin=0, vmax=1, extent=ext)
+    axes[2].imshow(np.ma.masked_equal(c, 0), cmap=cmap, vmin=0, vmax=4096, extent=ext, interpolation="nearest")
+    axes[2].set_title("crack-wise (Lee skeleton + nearest curve)")
+    p = np.where(particles > 0, (particles - 1) % 4096 + 1, 0)
+    axes[3].imshow(p, cmap=cmap, vmin=0, vmax=4096, extent=ext, interpolation="nearest")
+    axes[3].set_title("particle-wise (watershed)")
+    for ax in axes:
+        ax.set_xlabel("µm")
+    if title:
+        fig.suptitle(title)
     return fig

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import as_grey, as_rng, check_int, check_nonnegative, check_positive
-from ..phases import CRACK, PORE
+from ..phases import CRACK, NMC, PORE
 from ._centre import CentreDistanceTable, relative_centre_distance
 from ._descriptors import crack_descriptors, particle_descriptors
 from ._instances import as_phase_image, crack_instances, particle_instances
@@ -36,8 +36,9 @@ class SectionAnalysis:
     ----------
     images : pandas.DataFrame
         Per image: ``image``, ``n_cracks`` (after the noise filter), ``crack_px``,
-        ``particle_px``, ``area_um2`` (particle area), ``rho`` (Eq. 11 on that image),
-        ``lambda_per_um2`` (Eq. 12 on that image).
+        ``particle_px``, ``solid_crossings`` and ``line_length_um`` (row/column intercepts with
+        the solid surface and test-line length in particles), ``area_um2`` (particle area),
+        ``rho`` (Eq. 11 on that image), ``lambda_per_um2`` (Eq. 12 on that image).
     cracks : pandas.DataFrame
         Every kept crack: ``image``, ``crack``, ``n_pixels``, ``d_um``, ``length_um``, ``width_um``.
     particles : pandas.DataFrame
@@ -68,6 +69,11 @@ class SectionAnalysis:
     def lambda_per_um2(self) -> float:
         """Pooled crack intensity (Eq. 12), µm⁻²."""
         return float(self.images.n_cracks.sum() / self.images.area_um2.sum())
+
+    @property
+    def sv_intercepts_per_um(self) -> float:
+        """Solid surface per particle volume from row/column intercepts, ``2 P_L`` (1/µm), pooled."""
+        return float(2.0 * self.images.solid_crossings.sum() / self.images.line_length_um.sum())
 
     @property
     def area_um2(self) -> float:
@@ -163,7 +169,10 @@ def analyse_sections(phases, *, pixel_um: float, tables: dict | None = None, ora
         sp_used = lut[sp]
         n_part = int(np.count_nonzero(lab != PORE))
         n_crack_px = int(np.count_nonzero(lab == CRACK))
+        solid = lab == NMC
+        crossings = int(np.count_nonzero(solid[1:] != solid[:-1]) + np.count_nonzero(solid[:, 1:] != solid[:, :-1]))
         rows.append({"image": i, "n_cracks": len(cf), "crack_px": n_crack_px, "particle_px": n_part,
+                     "solid_crossings": crossings, "line_length_um": 2.0 * n_part * pixel_um,
                      "area_um2": n_part * pixel_um**2,
                      "rho": n_crack_px / n_part if n_part else np.nan,
                      "lambda_per_um2": len(cf) / (n_part * pixel_um**2) if n_part else np.nan})

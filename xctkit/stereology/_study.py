@@ -1,0 +1,205 @@
+"""A virtual version of paper 003's study: specimens per operating temperature, true sections, SEM
+image pairs and 3-D truth; and the tables that compare estimates with that truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validate import as_rng, check_int
+from ._pipeline import SectionAnalysis
+
+__all__ = ["ConditionData", "virtual_study", "validation_table", "local_table", "size_distances"]
+
+
+@dataclass(frozen=True)
+class ConditionData:
+    """One synthetic condition of :func:`virtual_study`.
+
+    Attributes
+    ----------
+    label : str
+        E.g. ``'20 °C'``.
+    specimen : xctkit.synth.SEMSpecimen
+    sections : list of xctkit.synth.SEMSection
+        True sections (14.3 nm), one per image.
+    pairs : list of xctkit.imaging.SEMPair
+        HR / LR SEM images of those sections.
+    truth : xctkit.synth.SEMTruth or None
+    """
+
+    label: str
+    specimen: object
+    sections: list
+    pairs: list
+    truth: object
+
+    @property
+    def phases(self) -> list:
+        return [s.phase for s in self.sections]
+
+    @property
+    def oracle(self) -> list:
+        return [s.rel_distance for s in self.sections]
+
+
+def virtual_study(conditions=(20, 30, 40, 50), *, n_images: int = 3, shape_px=(1120, 1120), shape: str = "sphere",
+                  truth: bool = True, truth_kw: dict | None = None, pair_kw: dict | None = None, seed=0,
+                  progress: bool = False) -> dict:
+    """Specimens, true sections, SEM pairs and 3-D truth for each synthetic condition.
+
+    Each condition gets its own specimen whose periodic box is exactly one image wide
+    (``shape_px`` × 14.3 nm) and tall enough to hold ``n_images`` sections more than a particle
+    diameter apart (stratified heights), so the images of a condition are nearly independent.
+
+    Parameters
+    ----------
+    conditions : sequence of int or SEMCondition
+        Keys of :data:`xctkit.synth.SEM_CONDITIONS` or condition objects.
+    n_images : int
+        Images (sections) per condition (paper 003: 12 at 20 °C).
+    shape_px : (2,) tuple of int
+        Image size at 14.3 nm; multiples of 70 px keep HR/LR/SR grids exactly aligned.
+    shape : {'sphere', 'star'}
+    truth : bool
+        Compute :meth:`SEMSpecimen.truth`.
+    truth_kw, pair_kw : dict, optional
+        Keywords for the truth and for :func:`xctkit.imaging.sem_pair`.
+    seed : int
+    progress : bool
+        tqdm over conditions.
+
+    Returns
+    -------
+    dict of label -> ConditionData
+        Labels ``'<T> °C'`` (or the condition's name).
+    """
+    from ..imaging import sem_pair
+    from ..synth import SEM_CONDITIONS, SEM_HR_PIXEL_UM, SEMCondition, sem_specimen
+
+    n_images = check_int(n_images, "n_images", min_value=1)
+    ny, nx = (check_int(v, "shape_px", min_value=70) for v in shape_px)
+    rng = as_rng(seed)
+    out = {}
+    items = list(conditions)
+    if progress:
+        from tqdm.auto import tqdm
+
+        items = tqdm(items, desc="conditions")
+    for cond in items:
+        c = cond if isinstance(cond, SEMCondition) else SEM_CONDITIONS.get(cond)
+        if c is None:
+            raise ValueError(f"`conditions` holds an unknown condition {cond!r}; use {sorted(SEM_CONDITIONS)}")
+        label = f"{c.temperature_c:g} °C"
+        extent = (13.0 * n_images + 13.0, ny * SEM_HR_PIXEL_UM, nx * SEM_HR_PIXEL_UM)
+        sp = sem_specimen(c, extent_um=extent, shape=shape, seed=rng)
+        secs = [sp.section(z, shape_px=(ny, nx)) for z in sp.section_heights(n_images, margin_um=6.5, seed=rng)]
+        pairs = [sem_pair(s.phase, grain=s.grain, seed=rng, **(pair_kw or {})) for s in secs]
+        tr = sp.truth(seed=rng, **(truth_kw or {})) if truth else None
+        out[label] = ConditionData(label, sp, secs, pairs, tr)
+    return out
+
+
+def validation_table(analyses: dict, truths: dict):
+    """Estimates of every route and condition next to the 3-D truth.
+
+    Parameters
+    ----------
+    analyses : dict of route -> dict of label -> SectionAnalysis
+        E.g. ``{'true sections': {...}, 'HR classical': {...}}``.
+    truths : dict of label -> xctkit.synth.SEMTruth
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per route and condition: ``route``, ``condition``, ``rho``, ``rho_truth``,
+        ``rho_rel_error``, ``a_pooled_per_um`` ((4/π) Σ perimeter / Σ area over the particles used,
+        Eq. 21 aggregated), ``sv_intercepts_per_um`` (2 P_L over whole images), ``sv_truth_per_um``,
+        ``a_rel_error``, ``sv_rel_error``, ``lambda_per_um2``, ``n_cracks``, ``n_particles``.
+    """
+    import pandas as pd
+
+    from ._descriptors import surface_density
+
+    rows = []
+    for route, by_cond in analyses.items():
+        for label, a in by_cond.items():
+            if not isinstance(a, SectionAnalysis):
+                raise TypeError(f"`analyses[{route!r}][{label!r}]` must be a SectionAnalysis")
+            t = truths[label]
+            used = a.particles[a.particles.used] if len(a.particles) else a.particles
+            a_pooled = surface_density(used) if len(used) else np.nan
+            sv = a.sv_intercepts_per_um
+            rows.append({"route": route, "condition": label, "rho": a.rho, "rho_truth": t.crack_fraction,
+                         "rho_rel_error": a.rho / t.crack_fraction - 1, "a_pooled_per_um": a_pooled,
+                         "sv_intercepts_per_um": sv, "sv_truth_per_um": t.surface_density_per_um,
+                         "a_rel_error": a_pooled / t.surface_density_per_um - 1,
+                         "sv_rel_error": sv / t.surface_density_per_um - 1,
+                         "lambda_per_um2": a.lambda_per_um2, "n_cracks": int(a.images.n_cracks.sum()),
+                         "n_particles": int(used.shape[0])})
+    return pd.DataFrame(rows)
+
+
+def local_table(analyses: dict, truths: dict | None = None):
+    """All local-porosity estimates (and the 3-D radial truth) in one long table.
+
+    Parameters
+    ----------
+    analyses : dict of route -> dict of label -> SectionAnalysis
+    truths : dict of label -> SEMTruth, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``route``, ``condition``, ``estimator``, ``bin_lo``, ``bin_hi``, ``bin_mid``, ``rho_local``
+        (the truth rows have route and estimator ``'3-D truth'``).
+    """
+    import pandas as pd
+
+    frames = []
+    for route, by_cond in analyses.items():
+        for label, a in by_cond.items():
+            if len(a.local):
+                frames.append(a.local[["estimator", "bin_lo", "bin_hi", "bin_mid", "rho_local"]]
+                              .assign(route=route, condition=label))
+    for label, t in (truths or {}).items():
+        r = t.radial
+        frames.append(pd.DataFrame({"estimator": "3-D truth", "bin_lo": r.bin_lo, "bin_hi": r.bin_hi,
+                                    "bin_mid": 0.5 * (r.bin_lo + r.bin_hi), "rho_local": r.rho_3d,
+                                    "route": "3-D truth", "condition": label}))
+    cols = ["route", "condition", "estimator", "bin_lo", "bin_hi", "bin_mid", "rho_local"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def size_distances(samples: dict, *, reference: str, value: str = "d_um"):
+    """Distances between crack-size distributions (paper 003 Fig. 2 in numbers).
+
+    Parameters
+    ----------
+    samples : dict of label -> pandas.DataFrame
+        Crack descriptors per source.
+    reference : str
+        The key to compare with.
+    value : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source``, ``n``, ``median_um``, ``ks`` (two-sample Kolmogorov-Smirnov statistic),
+        ``wasserstein_log`` (1-Wasserstein distance of ``ln d``).
+    """
+    import pandas as pd
+    from scipy.stats import ks_2samp, wasserstein_distance
+
+    if reference not in samples:
+        raise ValueError(f"`reference` {reference!r} is not a key of `samples`")
+    ref = samples[reference][value].to_numpy()
+    rows = []
+    for label, f in samples.items():
+        v = f[value].to_numpy()
+        ok = v.size > 0 and ref.size > 0
+        rows.append({"source": label, "n": int(v.size), "median_um": float(np.median(v)) if v.size else np.nan,
+                     "ks": float(ks_2samp(v, ref).statistic) if ok else np.nan,
+                     "wasserstein_log": float(wasserstein_distance(np.log(v), np.log(ref))) if ok else np.nan})
+    return pd.DataFrame(rows)

@@ -45,3 +45,12 @@ def test_analysis_chain_on_a_cracked_disc():
     assert np.all(orc[orc.bin_lo >= 0.4].rho_local == 0) and np.all(orc[orc.bin_hi <= 0.4].rho_local > 0)
     table = st.condition_table({"x": a})
     assert table.n_images.iloc[0] == 2 and table.rho_sd.iloc[0] == 0.0
+
+
+def test_analysis_chain_on_images_without_particles_or_cracks():
+    empty = np.zeros((120, 120), np.uint8)
+    solid = np.full((120, 120), NMC, np.uint8)  # one particle cut by the frame on every side
+    a = st.analyse_sections([empty, solid], pixel_um=ETA, tables={"paper": st.centre_distance_table(
+        st.LogNormal(1.4, 0.2), n_r=11, n_q=11, n_nodes=32)})
+    assert a.images.n_cracks.tolist() == [0, 0] and a.rho == 0.0
+    assert len(a.particles) == 1 and not a.particles.used.any()

@@ -283,7 +283,12 @@ def particle_descriptors(phase, particles, *, pixel_um: float):
                      "touches_border": bool(border[j])})
     cols = ["particle", "n_pixels", "area_um2", "r_tilde_um", "crack_pixels", "rho_p", "perimeter_um",
             "a_per_um", "touches_border"]
-    return pd.DataFrame(rows, columns=cols)
+    frame = pd.DataFrame(rows, columns=cols)
+    if not rows:  # keep typed, zero-length columns
+        frame = frame.astype({"particle": np.int64, "n_pixels": np.int64, "crack_pixels": np.int64,
+                              "touches_border": bool, **{c: float for c in ("area_um2", "r_tilde_um", "rho_p",
+                                                                              "perimeter_um", "a_per_um")}})
+    return frame
 
 
 def surface_density(particles) -> float:

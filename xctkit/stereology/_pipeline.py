@@ -162,10 +162,11 @@ def analyse_sections(phases, *, pixel_um: float, tables: dict | None = None, ora
         crack_frames.append(cf.assign(image=i))
         sp = particle_instances(lab, marker_px=marker_px, min_area_px=min_area_px)
         pf = particle_descriptors(lab, sp, pixel_um=pixel_um)
-        used = ~pf.touches_border.to_numpy() if exclude_border else np.ones(len(pf), bool)
+        used = ~pf.touches_border.to_numpy(dtype=bool) if exclude_border else np.ones(len(pf), bool)
         part_frames.append(pf.assign(image=i, used=used))
+        ids = pf.particle.to_numpy(dtype=np.int64)[used]
         lut = np.zeros(int(sp.max()) + 1, np.int32)
-        lut[pf.particle.to_numpy()[used]] = pf.particle.to_numpy()[used]
+        lut[ids] = ids
         sp_used = lut[sp]
         n_part = int(np.count_nonzero(lab != PORE))
         n_crack_px = int(np.count_nonzero(lab == CRACK))

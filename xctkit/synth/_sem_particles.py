@@ -249,7 +249,7 @@ class SEMSection:
         ``PORE`` (background), ``NMC`` (solid) or ``CRACK`` at each pixel centre.
     instance : (Y, X) ndarray of int32
         True particle section (1..n, one per particle and periodic copy), 0 in the background.
-    grain : (Y, X) ndarray of int64
+    grain : (Y, X) ndarray of int32
         Global primary-grain index (-1 in the background), for SEM channelling contrast.
     rel_distance : (Y, X) ndarray of float32
         True relative distance of the pixel to its particle's 3-D centre, ``|p - c| / R``
@@ -368,7 +368,7 @@ class SEMSpecimen:
         y0, x0 = (float(v) for v in origin_um)
         phase = np.full((ny, nx), PORE, np.uint8)
         inst = np.zeros((ny, nx), np.int32)
-        grain = np.full((ny, nx), -1, np.int64)
+        grain = np.full((ny, nx), -1, np.int32)
         rel = np.full((ny, nx), np.nan, np.float32)
         rows, offset, k = [], 0, 0
         for pid, part in enumerate(self.particles):

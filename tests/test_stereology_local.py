@@ -54,3 +54,15 @@ def test_analysis_chain_on_images_without_particles_or_cracks():
         st.LogNormal(1.4, 0.2), n_r=11, n_q=11, n_nodes=32)})
     assert a.images.n_cracks.tolist() == [0, 0] and a.rho == 0.0
     assert len(a.particles) == 1 and not a.particles.used.any()
+
+
+def test_pooling_bias_tables_weights_by_pixels():
+    import pandas as pd
+
+    a = pd.DataFrame({"estimator": "paper", "bin_lo": [0.0], "bin_hi": [0.5], "n": [1], "mean_estimate": [0.2],
+                      "mean_true": [0.1]})
+    b = a.assign(n=[3], mean_estimate=[0.4], mean_true=[0.5])
+    p = st.pool_distance_bias([a, b])
+    assert p.n.iloc[0] == 4
+    assert p.mean_estimate.iloc[0] == pytest.approx((0.2 + 3 * 0.4) / 4)
+    assert p.rel_bias.iloc[0] == pytest.approx(((0.2 + 1.2) / 4) / ((0.1 + 1.5) / 4) - 1)

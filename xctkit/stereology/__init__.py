@@ -39,6 +39,7 @@ phase (S = 1) and ``CRACK`` its crack phase (S = 2). Lengths are µm, areas µm�
    condition_table
    simulate_sphere_sections
    centre_distance_bias
+   pool_distance_bias
    sem_patch_set
    super_resolve_sem
    virtual_study
@@ -85,6 +86,7 @@ from ._pipeline import (
     analyse_sections,
     centre_distance_bias,
     condition_table,
+    pool_distance_bias,
     sem_patch_set,
     simulate_sphere_sections,
     super_resolve_sem,
@@ -137,6 +139,7 @@ __all__ = [
     "condition_table",
     "simulate_sphere_sections",
     "centre_distance_bias",
+    "pool_distance_bias",
     "sem_patch_set",
     "super_resolve_sem",
     "ConditionData",

@@ -20,6 +20,7 @@ __all__ = [
     "condition_table",
     "simulate_sphere_sections",
     "centre_distance_bias",
+    "pool_distance_bias",
     "sem_patch_set",
     "super_resolve_sem",
 ]
@@ -79,6 +80,17 @@ class SectionAnalysis:
     def area_um2(self) -> float:
         """Pooled particle area ``A = n/λ`` (Eq. 18), µm²."""
         return float(self.images.area_um2.sum())
+
+    @property
+    def rho_se(self) -> float:
+        """Jackknife (leave one image out) standard error of the pooled ρ; NaN for one image."""
+        c = self.images.crack_px.to_numpy(dtype=float)
+        p = self.images.particle_px.to_numpy(dtype=float)
+        n = c.size
+        if n < 2:
+            return float("nan")
+        jack = (c.sum() - c) / (p.sum() - p)
+        return float(np.sqrt((n - 1) / n * np.sum((jack - jack.mean()) ** 2)))
 
     def to_frame(self):
         """One row of pooled values: ``rho``, ``lambda_per_um2``, ``n_cracks``, ``area_um2``,
@@ -227,7 +239,8 @@ def condition_table(analyses: dict):
     Returns
     -------
     pandas.DataFrame
-        ``condition``, ``n_images``, ``rho_mean``, ``rho_sd``, ``rho_pooled``, ``lambda_mean``,
+        ``condition``, ``n_images``, ``rho_mean``, ``rho_sd``, ``rho_pooled``, ``rho_pooled_se``
+        (jackknife over images), ``lambda_mean``,
         ``lambda_sd``, ``lambda_pooled`` (µm⁻²), ``n_cracks``, ``area_um2``. SDs use ``ddof=1``
         (the paper does not say how its SDs were computed).
     """
@@ -240,6 +253,7 @@ def condition_table(analyses: dict):
         im = a.images
         rows.append({"condition": label, "n_images": len(im), "rho_mean": im.rho.mean(),
                      "rho_sd": im.rho.std(ddof=1) if len(im) > 1 else np.nan, "rho_pooled": a.rho,
+                     "rho_pooled_se": a.rho_se,
                      "lambda_mean": im.lambda_per_um2.mean(),
                      "lambda_sd": im.lambda_per_um2.std(ddof=1) if len(im) > 1 else np.nan,
                      "lambda_pooled": a.lambda_per_um2, "n_cracks": int(im.n_cracks.sum()),
@@ -321,6 +335,32 @@ def centre_distance_bias(points, table: CentreDistanceTable, *, bin_edges=None):
         mt = np.bincount(b, weights=tru, minlength=k)[:k] / n
     return pd.DataFrame({"bin_lo": edges[:-1], "bin_hi": edges[1:], "n": n, "mean_estimate": me,
                          "mean_true": mt, "rel_bias": me / mt - 1.0})
+
+
+def pool_distance_bias(frames):
+    """Pool per-bin centre-distance bias tables (e.g. ``SectionAnalysis.distance_bias`` of several
+    conditions) by estimator and bin, weighting each by its pixel count.
+
+    Parameters
+    ----------
+    frames : sequence of pandas.DataFrame
+        ``estimator``, ``bin_lo``, ``bin_hi``, ``n``, ``mean_estimate``, ``mean_true``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns plus ``rel_bias``, one row per estimator and bin.
+    """
+    import pandas as pd
+
+    f = pd.concat(list(frames), ignore_index=True)
+    f = f.assign(sum_est=f.mean_estimate.fillna(0) * f.n, sum_true=f.mean_true.fillna(0) * f.n)
+    g = f.groupby(["estimator", "bin_lo", "bin_hi"], as_index=False)[["n", "sum_est", "sum_true"]].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g["mean_estimate"] = g.sum_est / g.n
+        g["mean_true"] = g.sum_true / g.n
+    g["rel_bias"] = g.mean_estimate / g.mean_true - 1.0
+    return g.drop(columns=["sum_est", "sum_true"])
 
 
 def sem_patch_set(pairs, *, val_pairs, patch_hr: int = 70, n_patches: int = 256, n_val_patches: int = 64,

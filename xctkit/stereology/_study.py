@@ -114,7 +114,8 @@ def validation_table(analyses: dict, truths: dict):
     -------
     pandas.DataFrame
         One row per route and condition: ``route``, ``condition``, ``rho``, ``rho_truth``,
-        ``rho_rel_error``, ``a_pooled_per_um`` ((4/π) Σ perimeter / Σ area over the particles used,
+        ``rho_rel_error``, ``rho_z`` (difference over its standard error: jackknife over images and
+        the truth's Monte Carlo error), ``a_pooled_per_um`` ((4/π) Σ perimeter / Σ area over the particles used,
         Eq. 21 aggregated), ``sv_intercepts_per_um`` (2 P_L over whole images), ``sv_truth_per_um``,
         ``a_rel_error``, ``sv_rel_error``, ``lambda_per_um2``, ``n_cracks``, ``n_particles``.
     """
@@ -132,7 +133,9 @@ def validation_table(analyses: dict, truths: dict):
             a_pooled = surface_density(used) if len(used) else np.nan
             sv = a.sv_intercepts_per_um
             rows.append({"route": route, "condition": label, "rho": a.rho, "rho_truth": t.crack_fraction,
-                         "rho_rel_error": a.rho / t.crack_fraction - 1, "a_pooled_per_um": a_pooled,
+                         "rho_rel_error": a.rho / t.crack_fraction - 1,
+                         "rho_z": (a.rho - t.crack_fraction) / np.hypot(a.rho_se, t.crack_fraction_se),
+                         "a_pooled_per_um": a_pooled,
                          "sv_intercepts_per_um": sv, "sv_truth_per_um": t.surface_density_per_um,
                          "a_rel_error": a_pooled / t.surface_density_per_um - 1,
                          "sv_rel_error": sv / t.surface_density_per_um - 1,

@@ -126,3 +126,19 @@ def test_image_quality_against_known_values():
     rois = sr.random_rois((10, 30, 30), size=(4, 10, 10), n=3, seed=0)
     df = sr.roi_quality(np.zeros((10, 30, 30)), np.zeros((10, 30, 30)) + 0.1, rois)
     assert len(df) == 3 and np.allclose(df.mse, 0.01)
+
+
+def test_plateau_schedule_acts_on_both_adversarial_optimisers(pairs):
+    """ReduceLROnPlateau must reach the GAN's own optimisers, not an unused default one."""
+    ps = sr.make_patch_set(pairs, test_electrodes=["c"], patch=16, n_patches=64, seed=2)
+    gan = sr.make_adversarial(sr.paper_gan_generator(), sr.paper_gan_discriminator(16), learning_rate=2e-4)
+    # with patience 0 the rate halves after every epoch whose validation loss does not improve
+    run = sr.train(gan, ps, epochs=3, batch_size=16, learning_rate=2e-4, lr_patience=0, seed=0)
+    assert run.history.lr.iloc[0] == pytest.approx(2e-4)
+    g_lr = float(np.asarray(gan.g_optimizer.learning_rate))
+    assert g_lr == pytest.approx(run.history.lr.iloc[-1])
+    assert float(np.asarray(gan.d_optimizer.learning_rate)) == pytest.approx(g_lr)
+    best, reductions = np.inf, 0  # Keras' rule: an improvement beats the best by more than min_delta 1e-4
+    for v in run.history.val_loss:
+        best, reductions = (v, reductions) if v < best - 1e-4 else (best, reductions + 1)
+    assert g_lr == pytest.approx(2e-4 * 0.5 ** reductions)

@@ -72,9 +72,12 @@ class AdversarialSR(keras.Model):
 
     def compile(self, *, g_optimizer=None, d_optimizer=None, **kwargs):
         """One optimiser per network (Adam 1e-4 each by default, paper 000)."""
-        super().compile(**kwargs)
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-4)
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(1e-4)
+        # Keras callbacks (ReduceLROnPlateau, the learning-rate log) act on `model.optimizer`:
+        # make that the generator's, or they would schedule an unused default optimiser.
+        # `xctkit.sr.train` keeps the discriminator's rate in step with it.
+        super().compile(optimizer=self.g_optimizer, **kwargs)
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
 

@@ -140,6 +140,13 @@ class _TqdmEpochs(keras.callbacks.Callback):
         self.bar.close()
 
 
+class _DiscriminatorFollowsLR(keras.callbacks.Callback):
+    """Give an :class:`AdversarialSR`'s discriminator the generator's (plateau-reduced) learning rate."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.d_optimizer.learning_rate = float(keras.ops.convert_to_numpy(self.model.g_optimizer.learning_rate))
+
+
 def train(model, patches: PatchSet, *, epochs: int = 28, batch_size: int = 32, learning_rate: float = 1e-4,
           lr_patience: int = 3, stop_patience: int = 8, out_path=None, seed: int = 0,
           progress: bool = False, name: str | None = None) -> TrainingRun:
@@ -196,6 +203,8 @@ def train(model, patches: PatchSet, *, epochs: int = 28, batch_size: int = 32, l
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=stop_patience, restore_best_weights=True),
         _TqdmEpochs(epochs, name, progress),
     ]
+    if adversarial:  # after ReduceLROnPlateau: the discriminator follows the generator's rate
+        callbacks.insert(1, _DiscriminatorFollowsLR())
     t0 = time.perf_counter()
     hist = model.fit(patches.x_train, patches.y_train, validation_data=(patches.x_val, patches.y_val),
                      epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0, callbacks=callbacks)

@@ -34,6 +34,29 @@ def test_threshold_by_accuracy_is_at_least_as_accurate(section):
     assert segment.phase_accuracy(best, s.phase) >= segment.phase_accuracy(default, s.phase) - 1e-12
 
 
+def test_default_grid_brackets_the_optimum_on_pore_rich_images(section):
+    """Mostly background (as in sections through few particles): a percentile grid would stop below it."""
+    s, pair = section
+    rng = np.random.default_rng(0)
+    pad = 500
+    grey = rng.choice(pair.hr[s.phase == PORE], size=(560 + 2 * pad,) * 2).astype(pair.hr.dtype)
+    grey[pad:-pad, pad:-pad] = pair.hr
+    phase = np.full(grey.shape, PORE, np.uint8)
+    phase[pad:-pad, pad:-pad] = s.phase
+    assert (phase == PORE).mean() > 0.85
+    fit = segment.fit_crack_threshold([grey], [phase], pixel_um=0.0143)
+    assert 0 < int(np.argmax(fit.accuracy)) < fit.grid.size - 1
+    seg = segment.segment_sem(grey, pixel_um=0.0143, crack_threshold=fit.threshold)
+    hit = (seg == CRACK) & (phase == CRACK)
+    assert hit.sum() / (phase == CRACK).sum() > 0.45  # crack recall at the fitted threshold
+
+
+def test_threshold_at_the_grid_edge_warns(section):
+    s, pair = section
+    with pytest.warns(RuntimeWarning, match="edge of `grid`"):
+        segment.fit_crack_threshold([pair.hr], [s.phase], pixel_um=0.0143, grid=[0.01, 0.02, 0.03])
+
+
 def test_eq7_post_processing():
     p = np.array([[[0.6, 0.3, 0.1], [0.3, 0.6, 0.1], [0.2, 0.2, 0.6], [0.45, 0.45, 0.1]]], np.float32)
     np.testing.assert_array_equal(segment.probs_to_phase(p, t=0.5), [[PORE, NMC, CRACK, NMC]])

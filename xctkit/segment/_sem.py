@@ -15,6 +15,7 @@ accuracy against labelled images (:func:`fit_crack_threshold`).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,7 +161,9 @@ def fit_crack_threshold(greys, truths, *, pixel_um: float, grid=None, **kwargs) 
         Their true phases (``PORE``/``NMC``/``CRACK``).
     pixel_um : float
     grid : (K,) array_like of float, optional
-        Thresholds to try (default 31 values between the 2nd and 60th grey-level percentile).
+        Thresholds to try (default 41 values from the 2nd grey-level percentile to the median grey of
+        the pixels above the pooled Otsu threshold, i.e. of the solid). A best value at either end of
+        the grid raises a ``RuntimeWarning``.
     **kwargs
         Other :func:`segment_sem` options (``smooth_um``, ``close_um``, ``min_particle_um2``).
 
@@ -186,7 +189,11 @@ def fit_crack_threshold(greys, truths, *, pixel_um: float, grid=None, **kwargs) 
             raise ValueError(f"`truths[{i}]` has shape {tt.shape}, `greys[{i}]` {gs.shape}")
         prepared.append((gs, px, float(threshold_otsu(gs)), tt))
     if grid is None:
-        grid = np.linspace(*np.percentile(np.concatenate([gs.ravel() for gs, _, _, _ in prepared]), [2, 60]), 31)
+        # from the darkest pixels up to the solid's median grey: the best crack threshold lies between
+        # pore and solid grey, near Otsu's (a fixed percentile range missed it on pore-rich images)
+        pooled = np.concatenate([gs.ravel() for gs, _, _, _ in prepared])
+        solid_median = float(np.median(pooled[pooled > threshold_otsu(pooled)]))
+        grid = np.linspace(float(np.percentile(pooled, 2)), solid_median, 41)
     grid = np.asarray(grid, dtype=float)
     acc = np.zeros(grid.size)
     n = sum(gs.size for gs, _, _, _ in prepared)
@@ -198,4 +205,8 @@ def fit_crack_threshold(greys, truths, *, pixel_um: float, grid=None, **kwargs) 
             acc[k] += ((~outline) & (tt == PORE)).sum() + (crack & (tt == CRACK)).sum() + \
                 (outline & ~crack & (tt == NMC)).sum()
     acc /= n
-    return CrackThreshold(float(grid[int(np.argmax(acc))]), grid, acc)
+    best = int(np.argmax(acc))
+    if grid.size > 2 and best in (0, grid.size - 1):
+        warnings.warn(f"fit_crack_threshold: the best threshold {grid[best]:.4g} is at the edge of `grid` "
+                      f"[{grid[0]:.4g}, {grid[-1]:.4g}]; widen it", RuntimeWarning, stacklevel=2)
+    return CrackThreshold(float(grid[best]), grid, acc)

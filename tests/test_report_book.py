@@ -69,3 +69,12 @@ def test_run_summary_lists_notebooks_and_result_tables(quick_report, root):
         assert re.match(r"^\d\d_[a-z0-9_]+__[a-z0-9_\-]+\.csv$", name), name
     text = quick_report.summary()
     assert "Book:" in text and "index.html" in text
+
+
+def test_quick_cnn_beats_bicubic_on_held_out_electrodes(quick_report, root):
+    """Issue acceptance: on the test electrodes (never trained on) the CNN gains >= 2 dB PSNR and SSIM."""
+    import pandas as pd
+
+    table = pd.read_csv(root / "book" / "results" / "03_sr_evaluation__table1.csv").set_index("model")
+    assert table.loc["CNN", "psnr_gain_db"] >= 2.0
+    assert table.loc["CNN", "ssim"] > table.loc["bicubic", "ssim"]

@@ -375,7 +375,7 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
             status = "failed"
             failed_cell = _source_cell_index(nb, exc.source, exc.cell_index)
             first_line = (exc.source or "").strip().splitlines()[:1]
-            where = f" [In [{exc.exec_count}]: {first_line[0][:60]}]" if first_line else ""
+            where = f" [cell {failed_cell} of {nb.name}, counting from 0, begins: {first_line[0][:60]}]" if first_line else ""
             error = f"{exc.ename}: {exc.evalue}".strip() + where
         except Exception as exc:  # kernel died, timeout, bad notebook: still report, keep going
             status = "failed"

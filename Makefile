@@ -1,5 +1,5 @@
 # xctkit — thin wrappers. `make report` builds the whole book; `make test` runs the tests.
-# Both create .venv (Python 3.11) and install xctkit with its pinned dependencies if needed.
+# Both create .venv (Python 3.11) and install xctkit with the exact set of constraints.txt if needed.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
@@ -32,11 +32,11 @@ setup: $(VENV)/.installed
 
 # torch is pinned in the same pip command as xctkit so pip takes the CPU wheel where one is
 # provided locally instead of resolving a multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@mkdir -p .cache/ipython .cache/matplotlib .cache/keras .cache/numba .cache/torch .cache/xdg .cache/jupyter-runtime
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet "torch==2.13.0" -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt "torch==2.13.0" -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name xctkit --display-name "Python (xctkit)" >/dev/null
 	@mkdir -p .cache
 	@touch $@

@@ -3,13 +3,13 @@ import json
 import numpy as np
 import pytest
 
-from xctkit import io, lab
+from xctkit import io, workflows
 
 
 @pytest.fixture(scope="module")
 def small_lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
-    return lab.build_lab(root, dry_shape=(96, 128, 128), dit_shape=(96, 160, 160), samples=("dry1", "dit"), seed=1)
+    return workflows.build_lab(root, dry_shape=(96, 128, 128), dit_shape=(96, 160, 160), samples=("dry1", "dit"), seed=1)
 
 
 def test_lab_writes_a_valid_manifest_of_paired_scans(small_lab):
@@ -55,7 +55,7 @@ def test_registration_table_is_within_half_a_voxel(small_lab):
 
 def test_lab_is_reused_unless_configuration_changes(small_lab):
     stamp = (small_lab.root / "lab.json").stat().st_mtime_ns
-    again = lab.build_lab(small_lab.root, dry_shape=(96, 128, 128), dit_shape=(96, 160, 160),
+    again = workflows.build_lab(small_lab.root, dry_shape=(96, 128, 128), dit_shape=(96, 160, 160),
                           samples=("dry1", "dit"), seed=1)
     assert (again.root / "lab.json").stat().st_mtime_ns == stamp
     info = json.loads((small_lab.root / "lab.json").read_text())
@@ -64,8 +64,8 @@ def test_lab_is_reused_unless_configuration_changes(small_lab):
 
 def test_lab_validates_arguments(tmp_path):
     with pytest.raises(ValueError, match="samples"):
-        lab.build_lab(tmp_path, dry_shape=(48, 64, 64), dit_shape=(48, 96, 96), samples=("dry9",))
+        workflows.build_lab(tmp_path, dry_shape=(48, 64, 64), dit_shape=(48, 96, 96), samples=("dry9",))
     with pytest.raises(ValueError, match="dry_shape"):
-        lab.build_lab(tmp_path, dry_shape=(4, 64, 64), dit_shape=(48, 96, 96))
+        workflows.build_lab(tmp_path, dry_shape=(4, 64, 64), dit_shape=(48, 96, 96))
     with pytest.raises(FileNotFoundError, match="lab.json"):
-        lab.open_lab(tmp_path)
+        workflows.open_lab(tmp_path)

@@ -4,7 +4,7 @@ PSD shift and the pristine-vs-cycled comparison."""
 import numpy as np
 import pytest
 
-from xctkit import micro, papers, synth
+from xctkit import micro, papers, synth, workflows
 from xctkit.phases import NMC, PORE
 
 
@@ -87,7 +87,7 @@ def aged_pair():
 def test_compare_states_on_a_generated_pair(aged_pair):
     e0, e1 = aged_pair
     s0, s1 = e0.solid_at(0.74), e1.solid_at(0.74)
-    res = micro.compare_states(s0, s1, voxel_um=0.74)
+    res = workflows.compare_states(~s0, ~s1, voxel_um=0.74)  # pore masks (True = pore)
     # porosity and expansion: exactly the generator's (the segmentation here is the truth)
     assert res.pristine.porosity == pytest.approx(1 - s0.mean())
     assert res.expansion.expansion_pp == pytest.approx(100 * (s1.mean() - s0.mean()))
@@ -99,9 +99,32 @@ def test_compare_states_on_a_generated_pair(aged_pair):
 
 def test_characterise_reports_every_metric(aged_pair):
     e0, _ = aged_pair
-    m = micro.characterise(e0.labels, voxel_um=e0.voxel_um, tortuosity=False, pores=True)
+    m = micro.characterise(e0.labels, voxel_um=e0.voxel_um, particles=e0.particle_ids, tortuosity=False,
+                           pores=True)
     assert np.isnan(m.tortuosity) and m.percolates
     assert m.porosity == pytest.approx(e0.porosity)
-    assert m.n_particles > 10 and 1.0 < m.psd_median_um < 8.0
+    # the size distribution is that of the instances given: the generator's particles, exactly
+    assert m.n_particles == len(np.unique(e0.particle_ids[e0.particle_ids > 0]))
+    assert 1.0 < m.psd_median_um < 8.0
     assert 0.5 < m.pore_median_um < 10.0 and m.ssa_per_um > 0
     assert m.psd_peak_label.count("–") == 1
+
+
+def test_characterise_measures_only_what_it_is_given():
+    """A test-built volume: two cubes of 4³ and 6³ voxels in a 16³ pore box, given as instances."""
+    pore = np.ones((16, 16, 16), bool)
+    inst = np.zeros((16, 16, 16), np.int32)
+    inst[1:5, 1:5, 1:5] = 1
+    inst[8:14, 8:14, 8:14] = 2
+    pore[inst > 0] = False
+    m = micro.characterise(pore, voxel_um=0.5, particles=inst, tortuosity=False)
+    assert m.porosity == pytest.approx(1 - (64 + 216) / 16**3)
+    assert m.n_particles == 2
+    # equivalent-sphere diameters of 64 and 216 voxels of 0.125 µm³
+    d = np.sort(m.psd.diameters_um)
+    np.testing.assert_allclose(d, np.cbrt(6 * np.array([64, 216]) * 0.125 / np.pi), rtol=1e-12)
+    bare = micro.characterise(pore, voxel_um=0.5, tortuosity=False)
+    assert bare.n_particles == 0 and bare.psd is None and np.isnan(bare.psd_median_um)
+    with pytest.raises(ValueError, match="particles"):
+        micro.characterise(pore, voxel_um=0.5, particles=inst[:8], tortuosity=False)
+

@@ -29,7 +29,7 @@ def separated_spheres():
 def test_size_distribution_of_separated_spheres_is_recovered(separated_spheres, method):
     parts = segment.separate_particles(separated_spheres, voxel_um=VOXEL_UM, method=method)
     assert parts.n_particles == len(RADII_UM)
-    psd = parts.sizes(bin_um=1.0)
+    psd = micro.particle_sizes(parts.instances, voxel_um=VOXEL_UM, bin_um=1.0)
     found = np.sort(psd.diameters_um)
     # equivalent-sphere diameters of voxelised balls: within 3 % of 2r (r ≥ 4 voxels)
     np.testing.assert_allclose(found, np.sort(2 * np.asarray(RADII_UM)), rtol=0.03)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xctkit import lab, papers, stats
+from xctkit import papers, stats, workflows
 
 matplotlib.use("Agg")
 
@@ -16,9 +16,9 @@ SHAPE = (32, 48, 48)  # 11.8 × 17.8 × 17.8 µm at 0.37 µm: a few particles, e
 
 @pytest.fixture(scope="module")
 def series():
-    design = pd.concat([lab.factorial_design(porosities=(0.5,), aspects=(0.7,)),
-                        lab.table2_design(dry_porosities=(), dit_porosities=(0.85,))], ignore_index=True)
-    return lab.electrode_series(design, mechanisms=("uniform", "transport"), growth=1.1,
+    design = pd.concat([workflows.factorial_design(porosities=(0.5,), aspects=(0.7,)),
+                        workflows.table2_design(dry_porosities=(), dit_porosities=(0.85,))], ignore_index=True)
+    return workflows.electrode_series(design, mechanisms=("uniform", "transport"), growth=1.1,
                                 penetration=[0.5], shape=SHAPE, seed=4)
 
 
@@ -57,36 +57,36 @@ def test_series_is_reproducible_and_records_parameters(series):
 
 
 def test_utilisation_profile():
-    u = lab.utilisation([0.0, 5.0, 10.0], penetration_um=5.0)
+    u = workflows.utilisation([0.0, 5.0, 10.0], penetration_um=5.0)
     np.testing.assert_allclose(u, [1.0, np.exp(-1), np.exp(-2)])
-    np.testing.assert_allclose(lab.utilisation([0.0, 1.0], penetration_um=0.0), [1.0, 0.0])
+    np.testing.assert_allclose(workflows.utilisation([0.0, 1.0], penetration_um=0.0), [1.0, 0.0])
 
 
 def test_designs():
-    f = lab.factorial_design(porosities=(0.5, 0.6), aspects=(0.5, 1.0, 1.2))
+    f = workflows.factorial_design(porosities=(0.5, 0.6), aspects=(0.5, 1.0, 1.2))
     assert len(f) == 6 and f.design.eq("factorial").all() and f.electrode.is_unique
-    t = lab.table2_design()
+    t = workflows.table2_design()
     assert set(t.kind) == {"dry", "dit"} and t.aspect[t.kind == "dry"].nunique() == 1
     with pytest.raises(ValueError, match="porosities"):
-        lab.factorial_design(porosities=(0.2,))
+        workflows.factorial_design(porosities=(0.2,))
     with pytest.raises(ValueError, match="aspects"):
-        lab.factorial_design(aspects=())
+        workflows.factorial_design(aspects=())
 
 
 def test_series_validates_arguments():
-    d = lab.factorial_design(porosities=(0.5,), aspects=(0.7,))
+    d = workflows.factorial_design(porosities=(0.5,), aspects=(0.7,))
     with pytest.raises(ValueError, match="mechanisms"):
-        lab.electrode_series(d, mechanisms=("imposed",))
+        workflows.electrode_series(d, mechanisms=("imposed",))
     with pytest.raises(ValueError, match="growth"):
-        lab.electrode_series(d, growth=2.0)
+        workflows.electrode_series(d, growth=2.0)
     with pytest.raises(ValueError, match="penetration"):
-        lab.electrode_series(d, penetration=0.0)
+        workflows.electrode_series(d, penetration=0.0)
     with pytest.raises(TypeError, match="design"):
-        lab.electrode_series({"a": 1})
+        workflows.electrode_series({"a": 1})
     with pytest.raises(ValueError, match="lacks columns"):
-        lab.electrode_series(d.drop(columns="aspect"))
+        workflows.electrode_series(d.drop(columns="aspect"))
     with pytest.raises(ValueError, match="repeats"):
-        lab.electrode_series(pd.concat([d, d]))
+        workflows.electrode_series(pd.concat([d, d]))
 
 
 def test_regression_figures_are_returned_not_shown():

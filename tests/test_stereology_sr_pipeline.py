@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from xctkit import imaging, sr
+from xctkit import imaging, sr, workflows
 from xctkit import stereology as st
 from xctkit.phases import NMC, PORE
 
@@ -17,20 +17,20 @@ def pairs():
 
 
 def test_patch_set_is_co_located(pairs):
-    ps = st.sem_patch_set(pairs[:2], val_pairs=pairs[2:], patch_hr=70, n_patches=8, n_val_patches=2, seed=0)
+    ps = workflows.sem_patch_set(pairs[:2], val_pairs=pairs[2:], patch_hr=70, n_patches=8, n_val_patches=2, seed=0)
     assert ps.x_train.shape == (8, 35, 35, 1) and ps.y_train.shape == (8, 70, 70, 1)
     # the 35/26-resized LR is the HR grid halved: its 2×2-block averages track the HR image
     hr_half = ps.y_train[..., 0].reshape(8, 35, 2, 35, 2).mean(axis=(2, 4))
     assert np.corrcoef(hr_half.ravel(), ps.x_train.ravel())[0, 1] > 0.8
     with pytest.raises(ValueError, match="patch_hr"):
-        st.sem_patch_set(pairs, val_pairs=pairs, patch_hr=71)
+        workflows.sem_patch_set(pairs, val_pairs=pairs, patch_hr=71)
 
 
 def test_tiled_x2_inference_equals_whole_image(pairs):
     g = sr.srgan_generator(filters=4, n_blocks=1, upscale=2)
     lr = pairs[0].lr_resized
     whole = np.clip(np.asarray(g.predict_on_batch(lr[None, ..., None]))[0, ..., 0], 0, 1)
-    tiled = st.super_resolve_sem(g, lr, tile=40, overlap=12)  # overlap > receptive radius (4 + 1 + 1 + 1 + 4)
+    tiled = workflows.super_resolve_sem(g, lr, tile=40, overlap=12)  # overlap > receptive radius (4 + 1 + 1 + 1 + 4)
     assert tiled.shape == (140, 140)
     np.testing.assert_allclose(tiled, whole, atol=1e-5)
 

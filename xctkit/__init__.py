@@ -3,13 +3,14 @@
 Subpackages (imported lazily, so ``import xctkit`` stays cheap):
 
 - :mod:`xctkit.io`          TIFF / Zarr volumes with voxel size and provenance; sample manifests
-- :mod:`xctkit.synth`       virtual electrodes with known 3-D truth
+- :mod:`xctkit.synth`       virtual electrodes with known 3-D truth (the virtual lab: ``workflows.Study.virtual_lab``)
 - :mod:`xctkit.imaging`     XCT / SEM forward models, LR/HR pairs, registration
 - :mod:`xctkit.sr`          Keras super-resolution models, training, tiled inference, metrics
 - :mod:`xctkit.segment`     thresholds, particle separation, pixel classifiers
 - :mod:`xctkit.micro`       porosity, tortuosity, size distributions, surface area, REV, expansion
 - :mod:`xctkit.stereology`  2-D section to 3-D estimators for cracked particles
 - :mod:`xctkit.stats`       regression with diagnostics, bootstrap confidence intervals
+- :mod:`xctkit.workflows`   the Study (your manifest or the virtual lab) and the chains the chapters run
 - :mod:`xctkit.plots`       the house figure style
 - :mod:`xctkit.report`      papermill + jupyter-book report pipeline (``xctkit report``)
 """
@@ -30,13 +31,13 @@ _SUBPACKAGES = (
     "phases",
     "papers",
     "synth",
-    "lab",
     "imaging",
     "sr",
     "segment",
     "micro",
     "stereology",
     "stats",
+    "workflows",
     "plots",
     "report",
     "cli",

@@ -106,7 +106,7 @@ def _cmd_profiles(args) -> int:
 
 def _cmd_calibrate(args) -> int:
     from xctkit.report import profile_parameters
-    from xctkit.synth import calibrate_presets
+    from xctkit.workflows import calibrate_presets
 
     params = profile_parameters(args.profile)
     presets = calibrate_presets(shapes={"dry": tuple(params["lab_dry_shape"]),

@@ -23,8 +23,6 @@
    Expansion
    size_shift
    SizeShift
-   compare_states
-   StateComparison
    intensity_shift
    IntensityShift
 """
@@ -33,9 +31,7 @@ from ._expansion import (
     Expansion,
     Microstructure,
     SizeShift,
-    StateComparison,
     characterise,
-    compare_states,
     expansion,
     size_shift,
 )
@@ -69,8 +65,6 @@ __all__ = [
     "Expansion",
     "size_shift",
     "SizeShift",
-    "compare_states",
-    "StateComparison",
     "intensity_shift",
     "IntensityShift",
 ]

@@ -1,5 +1,6 @@
-"""The full metric set of one segmented volume, and pristine-vs-cycled comparisons (paper 000 Table 2,
-Figs 9-10, S3-S4).
+"""The full metric set of one segmented volume, and the pristine-vs-cycled quantities (paper 000
+Table 2, Figs 9-10, S3-S4). Segmentation results (particle instances) come in as arguments; the chain
+that segments and then measures is :func:`xctkit.workflows.compare_states`.
 
 Paper 000's Table 2 column "NMC811 particle expansion after 100 cycles vs pristine volume (%)" equals
 ``100 × (φ_pristine − φ_cycled)`` exactly for all four electrodes (0.49 − 0.42 = 0.07, …): the increase
@@ -16,10 +17,14 @@ import numpy as np
 
 from .._validate import as_labels, check_fraction, check_int, check_positive
 from ..phases import NMC
-from ._sizes import SizeDistribution
+from ._porosity import porosity, solid_mask
+from ._poresize import pore_sizes
+from ._sizes import SizeDistribution, particle_sizes
+from ._surface import surface_area
+from ._tortuosity import percolating_fraction
+from ._tortuosity import tortuosity as _tortuosity
 
-__all__ = ["Microstructure", "characterise", "Expansion", "expansion", "SizeShift", "size_shift",
-           "StateComparison", "compare_states"]
+__all__ = ["Microstructure", "characterise", "Expansion", "expansion", "SizeShift", "size_shift"]
 
 
 @dataclass(frozen=True)
@@ -40,9 +45,10 @@ class Microstructure:
     ssa_nmc_per_um : float
         NMC surface area per NMC volume, 1/µm.
     n_particles : int
-        Particles found by the particle separation.
-    psd : SizeDistribution
-        Equivalent-sphere diameters of the separated particles (1 µm bins by default).
+        Particles in the given instance labels (0 when none were given).
+    psd : SizeDistribution or None
+        Equivalent-sphere diameters of the given particles (1 µm bins by default); None when
+        ``characterise`` was called without ``particles``.
     pore_median_um : float
         Volume-weighted median local thickness of the pore phase, µm (NaN if not computed).
     voxel_um : float
@@ -55,19 +61,19 @@ class Microstructure:
     ssa_per_um: float
     ssa_nmc_per_um: float
     n_particles: int
-    psd: SizeDistribution = field(repr=False)
+    psd: SizeDistribution | None = field(repr=False)
     pore_median_um: float
     voxel_um: float
 
     @property
     def psd_median_um(self) -> float:
-        """Median equivalent diameter, µm."""
-        return self.psd.median_um
+        """Median equivalent diameter, µm (NaN without particles)."""
+        return self.psd.median_um if self.psd is not None else float("nan")
 
     @property
     def psd_peak_um(self) -> tuple[float, float]:
-        """(low, high) edges of the number-weighted modal bin, µm."""
-        return self.psd.peak_bin_um
+        """(low, high) edges of the number-weighted modal bin, µm (NaN without particles)."""
+        return self.psd.peak_bin_um if self.psd is not None else (float("nan"), float("nan"))
 
     @property
     def psd_peak_label(self) -> str:
@@ -86,30 +92,34 @@ class Microstructure:
                               "pore_median_um": self.pore_median_um}])
 
 
-def characterise(labels, *, voxel_um: float, solid=NMC, axis: int = 0, tortuosity: bool = True,
-                 pores: bool = False, particle_kw: dict | None = None, bin_um: float = 1.0
-                 ) -> Microstructure:
+def characterise(labels, *, voxel_um: float, particles=None, solid=NMC, axis: int = 0,
+                 tortuosity: bool = True, pores: bool = False, bin_um: float = 1.0) -> Microstructure:
     """Porosity, tortuosity factor, surface area, particle (and pore) sizes of one volume.
 
     The volume is reduced to two phases, ``solid`` vs everything else, as paper 000 segments its
-    scans (NMC vs pore; the carbon-binder domain is not resolved).
+    scans (NMC vs pore; the carbon-binder domain is not resolved). Like PoreSpy's metrics, this
+    measures what it is given: particle instances come in as ``particles`` (for example
+    ``xctkit.segment.separate_particles(mask, voxel_um=...).instances``);
+    :func:`xctkit.workflows.segment_and_measure` runs the separation and this function together.
 
     Parameters
     ----------
     labels : (Z, Y, X) ndarray of uint8, or bool
-        Phase labels, or a boolean solid mask.
+        Phase labels (``xctkit.phases``), or a boolean mask of the pore (transporting) phase,
+        True = pore, as everywhere in xctkit.
     voxel_um : float
         Voxel edge, µm.
+    particles : (Z, Y, X) ndarray of int, optional
+        Particle instance labels on the same grid (0 = background). Without them ``n_particles``
+        is 0 and the size distribution is None.
     solid : int or sequence of int
-        Solid label(s).
+        Solid label(s) of phase labels.
     axis : int
         Transport axis of the tortuosity factor (0 = through-thickness).
     tortuosity : bool
-        Compute the tortuosity factor (TauFactor; the slowest metric).
+        Compute the tortuosity factor (the slowest metric).
     pores : bool
         Compute the pore local thickness (PoreSpy).
-    particle_kw : dict, optional
-        Keywords for :func:`xctkit.segment.separate_particles` (default: watershed).
     bin_um : float
         Bin width of the particle size distribution, µm.
 
@@ -120,14 +130,17 @@ def characterise(labels, *, voxel_um: float, solid=NMC, axis: int = 0, tortuosit
     Raises
     ------
     ValueError
-        If ``labels`` is not 3-D or ``voxel_um`` is not positive.
-    """
-    from ..segment import separate_particles
-    from ._poresize import pore_sizes
-    from ._porosity import solid_mask
-    from ._surface import surface_area
-    from ._tortuosity import tortuosity as _tortuosity
+        If ``labels`` is not 3-D, ``voxel_um`` is not positive or ``particles`` has another shape.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xctkit import micro
+    >>> pore = np.ones((8, 8, 8), bool); pore[2:6, 2:6, 2:6] = False   # one cubic particle
+    >>> m = micro.characterise(pore, voxel_um=1.0, particles=(~pore).astype(np.int32))
+    >>> round(m.porosity, 3), m.n_particles
+    (0.875, 1)
+    """
     lab = as_labels(labels, "labels", ndim=3)
     voxel_um = check_positive(voxel_um, "voxel_um")
     axis = check_int(axis, "axis", min_value=0, max_value=2)
@@ -137,15 +150,18 @@ def characterise(labels, *, voxel_um: float, solid=NMC, axis: int = 0, tortuosit
         t = _tortuosity(~s, axis=axis)
         tau, perc = t.tau, t.percolates
     else:
-        from ._tortuosity import percolating_fraction
-
         tau, perc = float("nan"), percolating_fraction(~s, axis=axis) > 0
     sa = surface_area(s, voxel_um=voxel_um)
-    parts = separate_particles(s, voxel_um=voxel_um, **(particle_kw or {}))
-    psd = parts.sizes(bin_um=bin_um)
+    psd, n_particles = None, 0
+    if particles is not None:
+        inst = np.asarray(particles)
+        if inst.shape != s.shape:
+            raise ValueError(f"`particles` must have the shape of `labels` {s.shape}, got {inst.shape}")
+        psd = particle_sizes(inst, voxel_um=voxel_um, bin_um=bin_um)
+        n_particles = psd.n_particles
     pore_med = pore_sizes(~s, voxel_um=voxel_um).median_um if pores else float("nan")
     return Microstructure(phi, float(tau), bool(perc), sa.ssa_per_um, sa.ssa_phase_per_um,
-                          parts.n_particles, psd, float(pore_med), voxel_um)
+                          n_particles, psd, float(pore_med), voxel_um)
 
 
 @dataclass(frozen=True)
@@ -179,8 +195,6 @@ class Expansion:
 def _as_porosity(x, name: str, solid) -> float:
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return check_fraction(float(x), name, low=0.0, high=1.0, inclusive=True)
-    from ._porosity import porosity
-
     return porosity(as_labels(x, name, ndim=(2, 3)), solid=solid)
 
 
@@ -283,106 +297,3 @@ def size_shift(before: SizeDistribution, after: SizeDistribution) -> SizeShift:
     m0, m1 = before.median_um, after.median_um
     return SizeShift(before.peak_bin_um, after.peak_bin_um, m0, m1, 100.0 * (m1 / m0 - 1.0),
                      100.0 * ((m1 / m0) ** 3 - 1.0), before.n_particles, after.n_particles)
-
-
-@dataclass(frozen=True)
-class StateComparison:
-    """Result of :func:`compare_states`: one electrode, pristine vs after cycling.
-
-    Attributes
-    ----------
-    pristine, cycled : Microstructure
-        Metric sets of the two states.
-    expansion : Expansion
-        Both expansion definitions.
-    sizes : SizeShift
-        Particle size distribution shift.
-    cracks_pristine, cracks_cycled : Cracks
-        Crack detection in both states (the pristine one measures false detections).
-    intensity : IntensityShift or None
-        Grey-level histogram shift (Fig. 10) when the scans were given.
-    """
-
-    pristine: Microstructure
-    cycled: Microstructure
-    expansion: Expansion
-    sizes: SizeShift
-    cracks_pristine: object
-    cracks_cycled: object
-    intensity: object = None
-
-    def to_frame(self):
-        """One row: the Table 2 quantities, PSD shift, cracks and grey-level shift."""
-        import pandas as pd
-
-        row = {"porosity_pristine": self.pristine.porosity, "tortuosity_pristine": self.pristine.tortuosity,
-               "porosity_cycled": self.cycled.porosity, "tortuosity_cycled": self.cycled.tortuosity,
-               "expansion_pp": self.expansion.expansion_pp,
-               "solid_volume_change_pct": self.expansion.solid_volume_change_pct,
-               "ssa_pristine_per_um": self.pristine.ssa_per_um, "ssa_cycled_per_um": self.cycled.ssa_per_um,
-               "psd_peak_pristine_um": self.pristine.psd_peak_label,
-               "psd_peak_cycled_um": self.cycled.psd_peak_label,
-               "psd_median_pristine_um": self.sizes.median_before_um,
-               "psd_median_cycled_um": self.sizes.median_after_um,
-               "n_particles_pristine": self.sizes.n_before, "n_particles_cycled": self.sizes.n_after,
-               "intra_cracks_pristine": self.cracks_pristine.n_intra,
-               "intra_cracks_cycled": self.cracks_cycled.n_intra,
-               "intra_crack_fraction_pristine": self.cracks_pristine.intra_fraction,
-               "intra_crack_fraction_cycled": self.cracks_cycled.intra_fraction,
-               "cracked_particle_share_cycled": self.cracks_cycled.cracked_particle_share,
-               "inter_void_fraction_pristine": self.cracks_pristine.inter_fraction,
-               "inter_void_fraction_cycled": self.cracks_cycled.inter_fraction}
-        if self.intensity is not None:
-            row.update({"grey_mean_shift": self.intensity.mean_shift,
-                        "grey_median_shift": self.intensity.median_shift})
-        return pd.DataFrame([row])
-
-
-def compare_states(pristine, cycled, *, voxel_um: float, grey_pristine=None, grey_cycled=None,
-                   solid=NMC, axis: int = 0, particle_kw: dict | None = None,
-                   crack_kw: dict | None = None) -> StateComparison:
-    """Everything paper 000 compares between a pristine and a cycled electrode.
-
-    Parameters
-    ----------
-    pristine, cycled : (Z, Y, X) ndarray of uint8, or bool
-        Segmented phase labels (or solid masks) of the two states, same voxel size.
-    voxel_um : float
-        Voxel edge, µm.
-    grey_pristine, grey_cycled : (Z, Y, X) ndarray, optional
-        The scans, for the grey-level histogram shift (Fig. 10).
-    solid : int or sequence of int
-        Solid label(s).
-    axis : int
-        Tortuosity axis.
-    particle_kw : dict, optional
-        Keywords for the particle separation.
-    crack_kw : dict, optional
-        Keywords for :func:`xctkit.segment.find_cracks`.
-
-    Returns
-    -------
-    StateComparison
-
-    Raises
-    ------
-    ValueError
-        On non-3-D labels or a non-positive voxel size; if only one scan is given.
-    """
-    from ..segment import find_cracks
-    from ._intensity import intensity_shift
-    from ._porosity import solid_mask
-
-    if (grey_pristine is None) != (grey_cycled is None):
-        raise ValueError("give both `grey_pristine` and `grey_cycled`, or neither")
-    m0 = characterise(pristine, voxel_um=voxel_um, solid=solid, axis=axis, particle_kw=particle_kw)
-    m1 = characterise(cycled, voxel_um=voxel_um, solid=solid, axis=axis, particle_kw=particle_kw)
-    s0 = solid_mask(as_labels(pristine, "pristine", ndim=3), solid=solid)
-    s1 = solid_mask(as_labels(cycled, "cycled", ndim=3), solid=solid)
-    c0 = find_cracks(s0, voxel_um=voxel_um, **(crack_kw or {}))
-    c1 = find_cracks(s1, voxel_um=voxel_um, **(crack_kw or {}))
-    shift = None
-    if grey_pristine is not None:
-        shift = intensity_shift(grey_pristine, grey_cycled)
-    return StateComparison(m0, m1, expansion(m0.porosity, m1.porosity), size_shift(m0.psd, m1.psd),
-                           c0, c1, shift)

@@ -16,14 +16,15 @@ def solid_mask(labels, *, solid=NMC) -> np.ndarray:
     Parameters
     ----------
     labels : (Z, Y, X) or (Y, X) ndarray of uint8, or bool
-        Phase labels (constants in :mod:`xctkit.phases`); a boolean array is taken as the solid
-        mask itself.
+        Phase labels (constants in :mod:`xctkit.phases`), or a boolean mask of the pore
+        (transporting) phase, True = pore, as everywhere in xctkit (PoreSpy's convention); its
+        complement is returned.
     solid : int or sequence of int
         Label(s) counted as solid. Default NMC.
     """
     lab = as_labels(labels, "labels", ndim=(2, 3))
     if lab.dtype == bool:
-        return lab
+        return ~lab
     return np.isin(lab, np.atleast_1d(solid))
 
 
@@ -36,7 +37,7 @@ def porosity(labels, *, solid=NMC) -> float:
     Parameters
     ----------
     labels : (Z, Y, X) or (Y, X) ndarray of uint8, or bool
-        Phase labels, or a boolean solid mask.
+        Phase labels, or a boolean pore mask (True = pore).
     solid : int or sequence of int
         Label(s) counted as solid.
 

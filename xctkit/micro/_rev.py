@@ -88,7 +88,7 @@ def rev_analysis(labels, *, voxel_um: float, metric="porosity", sizes_vox=None, 
     Parameters
     ----------
     labels : (Z, Y, X) ndarray of uint8, or bool
-        Phase labels (or a boolean solid mask for the built-in metrics).
+        Phase labels (or a boolean pore mask, True = pore, for the built-in metrics).
     voxel_um : float
         Voxel edge, µm.
     metric : {'porosity', 'tortuosity', 'ssa'} or callable

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import copy
 
+from ..synth import LAB_PROFILES
+
 __all__ = ["PROFILES", "profile_names", "profile_parameters"]
 
 PROFILES: dict[str, dict[str, object]] = {
@@ -27,10 +29,10 @@ PROFILES: dict[str, dict[str, object]] = {
         "seed": 0,
         # 00_walkthrough: edge length of the tiny demonstration electrode, micrometres
         "walkthrough_size_um": 30.0,
-        # virtual laboratory: truth shapes (Z, Y, X) at 0.37 µm
-        "lab_dry_shape": [96, 128, 128],
-        "lab_dit_shape": [96, 192, 192],
-        "lab_fov_factor": 2,
+        # virtual laboratory: truth shapes (Z, Y, X) at 0.37 µm, from xctkit.synth.LAB_PROFILES
+        "lab_dry_shape": LAB_PROFILES["quick"]["dry_shape"],
+        "lab_dit_shape": LAB_PROFILES["quick"]["dit_shape"],
+        "lab_fov_factor": LAB_PROFILES["quick"]["fov_factor"],
         # super-resolution (paper 000: 128 px patches, 182 976 of them, 28 epochs, batch 32)
         "sr_patch": 32,
         "sr_patches": 800,
@@ -44,9 +46,9 @@ PROFILES: dict[str, dict[str, object]] = {
     "default": {
         "seed": 0,
         "walkthrough_size_um": 45.0,
-        "lab_dry_shape": [160, 224, 224],
-        "lab_dit_shape": [160, 288, 288],
-        "lab_fov_factor": 2,
+        "lab_dry_shape": LAB_PROFILES["default"]["dry_shape"],
+        "lab_dit_shape": LAB_PROFILES["default"]["dit_shape"],
+        "lab_fov_factor": LAB_PROFILES["default"]["fov_factor"],
         "sr_patch": 48,
         "sr_patches": 800,
         "sr_epochs": 6,
@@ -80,10 +82,9 @@ PROFILES: dict[str, dict[str, object]] = {
     "full": {
         "seed": 0,
         "walkthrough_size_um": 80.0,
-        # 90 µm = the dry electrode's whole thickness; the calibration size of the presets
-        "lab_dry_shape": [243, 324, 324],
-        "lab_dit_shape": [243, 324, 324],
-        "lab_fov_factor": 2,
+        "lab_dry_shape": LAB_PROFILES["full"]["dry_shape"],
+        "lab_dit_shape": LAB_PROFILES["full"]["dit_shape"],
+        "lab_fov_factor": LAB_PROFILES["full"]["fov_factor"],
         "sr_patch": 128,
         "sr_patches": 20000,
         "sr_epochs": 28,

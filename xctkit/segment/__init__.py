@@ -24,13 +24,11 @@ scoring against a known truth.
    SegmentationScores
    match_instances
    InstanceMatch
-   compare_segmentations
 """
 
 from ._benchmark import (
     InstanceMatch,
     SegmentationScores,
-    compare_segmentations,
     interface_band,
     labels_on_grid,
     match_instances,
@@ -64,7 +62,6 @@ __all__ = [
     "SegmentationScores",
     "match_instances",
     "InstanceMatch",
-    "compare_segmentations",
 ]
 
 from ._sem import CrackThreshold, fit_crack_threshold, phase_accuracy, segment_sem  # noqa: E402

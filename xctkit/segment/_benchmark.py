@@ -16,7 +16,7 @@ from .._validate import as_labels, check_positive
 from ..phases import CRACK, NMC, PHASE_NAMES, PORE
 
 __all__ = ["labels_on_grid", "SegmentationScores", "segmentation_scores", "interface_band",
-           "InstanceMatch", "match_instances", "compare_segmentations"]
+           "InstanceMatch", "match_instances"]
 
 
 def _occupancy(mask: np.ndarray, factor: float, out_shape) -> np.ndarray:
@@ -316,74 +316,3 @@ def match_instances(pred, truth) -> InstanceMatch:
     return InstanceMatch(nt, npd, matched, matched / npd if npd else float("nan"),
                          matched / nt if nt else float("nan"),
                          merged / nt if nt else float("nan"), split / nt if nt else float("nan"))
-
-
-def compare_segmentations(truth, segmentations: dict, *, voxel_um: float, axis: int = 0,
-                          particle_kw: dict | None = None, tortuosity: bool = True):
-    """How segmentation error propagates into the microstructure metrics.
-
-    Every segmentation (and the truth) goes through the same :func:`xctkit.micro.characterise`
-    (porosity, tortuosity factor, surface area, particle sizes from a watershed); each row reports
-    the metrics, their error against the truth, and the NMC IoU and interface-band errors.
-
-    Parameters
-    ----------
-    truth : (Z, Y, X) ndarray of uint8
-        Truth on the scan grid (:func:`labels_on_grid`).
-    segmentations : dict of str -> (Z, Y, X) ndarray of uint8
-        Name -> phase labels on the same grid.
-    voxel_um : float
-        Voxel edge, µm.
-    axis : int
-        Tortuosity axis (0 = through-thickness).
-    particle_kw : dict, optional
-        Keywords for :func:`separate_particles` (same for all).
-    tortuosity : bool
-        Compute the tortuosity factor (the slowest metric).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per source (``truth`` first): ``porosity``, ``porosity_error``, ``tortuosity``,
-        ``tortuosity_rel_error``, ``ssa_per_um``, ``ssa_rel_error``, ``psd_median_um``,
-        ``psd_median_error_um``, ``psd_peak_um``, ``n_particles``, ``iou_nmc``, ``accuracy_2phase``,
-        ``error_rate_band``, ``error_rate_interior``.
-
-    Raises
-    ------
-    TypeError
-        If ``segmentations`` is not a non-empty dict.
-    ValueError
-        If a segmentation's shape differs from the truth's.
-    """
-    import pandas as pd
-
-    from ..micro import characterise
-
-    t = as_labels(truth, "truth", ndim=3)
-    if not isinstance(segmentations, dict) or not segmentations:
-        raise TypeError("`segmentations` must be a non-empty dict of name -> label volume")
-    kw = dict(particle_kw or {})
-    ref = characterise(t, voxel_um=voxel_um, axis=axis, tortuosity=tortuosity, particle_kw=kw)
-    t2 = np.where(t == NMC, NMC, PORE).astype(np.uint8)
-    rows = []
-    for name, seg in {"truth": t, **segmentations}.items():
-        s = as_labels(seg, f"segmentations[{name!r}]", ndim=3)
-        if s.shape != t.shape:
-            raise ValueError(f"`segmentations[{name!r}]` must have shape {t.shape}, got {s.shape}")
-        m = ref if name == "truth" else characterise(s, voxel_um=voxel_um, axis=axis,
-                                                     tortuosity=tortuosity, particle_kw=kw)
-        sc = segmentation_scores(np.where(s == NMC, NMC, PORE).astype(np.uint8), t2,
-                                 phases=(PORE, NMC))
-        rows.append({"source": name, "porosity": m.porosity,
-                     "porosity_error": m.porosity - ref.porosity,
-                     "tortuosity": m.tortuosity, "tortuosity_rel_error": m.tortuosity / ref.tortuosity - 1,
-                     "ssa_per_um": m.ssa_per_um, "ssa_rel_error": m.ssa_per_um / ref.ssa_per_um - 1,
-                     "psd_median_um": m.psd_median_um,
-                     "psd_median_error_um": m.psd_median_um - ref.psd_median_um,
-                     "psd_peak_um": m.psd_peak_label, "n_particles": m.n_particles,
-                     "iou_nmc": sc.iou_of(NMC), "accuracy_2phase": sc.accuracy,
-                     "error_rate_band": sc.error_rate_band,
-                     "error_rate_interior": sc.error_rate_interior})
-    return pd.DataFrame(rows)
-

@@ -52,13 +52,6 @@ class Particles:
         """Number of particles."""
         return int(self.instances.max()) if self.instances.size else 0
 
-    def sizes(self, *, bin_um: float = 1.0, exclude_border: bool = False, min_voxels: int = 1):
-        """Equivalent-sphere size distribution, see :func:`xctkit.micro.particle_sizes`."""
-        from ..micro import particle_sizes
-
-        return particle_sizes(self.instances, voxel_um=self.voxel_um, bin_um=bin_um,
-                              exclude_border=exclude_border, min_voxels=min_voxels)
-
     def to_frame(self):
         """One row per particle: ``id``, ``n_voxels``, ``volume_um3``, ``d_um``, ``touches_border``."""
         import pandas as pd

@@ -38,15 +38,6 @@ from ._data import (  # noqa: E402
     load_pairs,
     make_patch_set,
 )
-from ._evaluate import (  # noqa: E402
-    TestPredictions,
-    microstructure_table,
-    morphology_errors,
-    predict_test_set,
-    quality_table,
-    size_distributions,
-    summarize_quality,
-)
 from ._gan import AdversarialSR, make_adversarial  # noqa: E402
 from ._inference import enhance_lr_zarr, predict_image, super_resolve, super_resolve_zarr, tile_plan  # noqa: E402
 from ._metrics import ImageQuality, image_quality, random_rois, roi_quality  # noqa: E402
@@ -65,13 +56,6 @@ from ._train import SRModelInfo, TrainingRun, load_sr_model, save_sr_model, trai
 from ._zoo import MODEL_NAMES, build_model, models_root  # noqa: E402
 
 __all__ = [
-    "TestPredictions",
-    "microstructure_table",
-    "morphology_errors",
-    "predict_test_set",
-    "quality_table",
-    "size_distributions",
-    "summarize_quality",
     "MODEL_NAMES",
     "build_model",
     "models_root",

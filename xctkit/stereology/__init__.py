@@ -40,13 +40,6 @@ phase (S = 1) and ``CRACK`` its crack phase (S = 2). Lengths are µm, areas µm�
    simulate_sphere_sections
    centre_distance_bias
    pool_distance_bias
-   sem_patch_set
-   super_resolve_sem
-   virtual_study
-   ConditionData
-   validation_table
-   local_table
-   size_distances
 """
 
 from ._centre import (
@@ -87,9 +80,7 @@ from ._pipeline import (
     centre_distance_bias,
     condition_table,
     pool_distance_bias,
-    sem_patch_set,
     simulate_sphere_sections,
-    super_resolve_sem,
 )
 from ._psd import (
     LogNormal,
@@ -97,7 +88,6 @@ from ._psd import (
     number_to_volume_weighted,
     volume_to_number_weighted,
 )
-from ._study import ConditionData, local_table, size_distances, validation_table, virtual_study
 from ._unfold import Unfolding, fit_lognormal_sections, unfold_section_radii, wicksell_matrix
 
 __all__ = [
@@ -140,13 +130,6 @@ __all__ = [
     "simulate_sphere_sections",
     "centre_distance_bias",
     "pool_distance_bias",
-    "sem_patch_set",
-    "super_resolve_sem",
-    "ConditionData",
-    "virtual_study",
-    "validation_table",
-    "local_table",
-    "size_distances",
     "boxplot_5_95",
     "crack_boxplots",
     "particle_boxplots",

@@ -6,18 +6,9 @@
    dry_electrode
    dit_electrode
    cycle
-   calibrate
    PRESETS
 """
 
-from ._calibrate import (
-    CALIBRATED_PARAMETER,
-    Calibration,
-    calibrate,
-    calibrate_presets,
-    calibrate_state,
-    measure,
-)
 from ._cycling import cycle
 from ._electrodes import (
     HR_VOXEL_UM,
@@ -31,17 +22,12 @@ from ._electrodes import (
     place_cbd,
 )
 from ._geometry import ParticleSet, lognormal_diameters, pack_particles, rasterize
-from ._presets import load_presets, preset_electrode, preset_names
+from ._presets import LAB_PROFILES, load_presets, preset_electrode, preset_names
 
 __all__ = [
-    "CALIBRATED_PARAMETER",
-    "Calibration",
-    "calibrate",
-    "calibrate_presets",
-    "calibrate_state",
     "cycle",
+    "LAB_PROFILES",
     "load_presets",
-    "measure",
     "preset_electrode",
     "preset_names",
     "HR_VOXEL_UM",

@@ -13,6 +13,16 @@ from importlib import resources
 from ._cycling import cycle
 from ._electrodes import Electrode, dit_electrode, dry_electrode
 
+LAB_PROFILES = {
+    "quick": {"dry_shape": [96, 128, 128], "dit_shape": [96, 192, 192], "fov_factor": 2},
+    "default": {"dry_shape": [160, 224, 224], "dit_shape": [160, 288, 288], "fov_factor": 2},
+    # 90 µm = the dry electrode's whole thickness; the calibration size of the presets
+    "full": {"dry_shape": [243, 324, 324], "dit_shape": [243, 324, 324], "fov_factor": 2},
+}
+"""Truth shapes (Z, Y, X) at 0.37 µm and large-field factor of the virtual laboratory per report
+profile (the report's ``lab_*`` parameters are read from here)."""
+
+
 __all__ = ["load_presets", "preset_names", "preset_electrode"]
 
 

@@ -12,7 +12,7 @@ dry        cycled    ``anisotropy`` (growth)        sideways growth raises τ
 dit        cycled    ``anisotropy`` (growth)        sideways growth narrows the channels
 =========  ========  =============================  ==========================================
 
-Presets (:data:`xctkit.synth.PRESETS`) are produced by :func:`calibrate_presets` at the ``full``
+Presets (:func:`xctkit.synth.load_presets`) are produced by :func:`calibrate_presets` at the ``full``
 profile size and stored in ``xctkit/synth/presets.json``; they are never typed by hand.
 """
 
@@ -29,9 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import __version__
 from .._validate import check_fraction, check_int, check_positive
-from ._cycling import cycle
-from ._electrodes import HR_VOXEL_UM, Electrode, dit_electrode, dry_electrode
+from ..io import atomic_path
+from ..micro import tortuosity
+from ..papers import table2
+from ..synth import cycle, dit_electrode, dry_electrode, Electrode, HR_VOXEL_UM
+
 
 __all__ = [
     "Calibration",
@@ -93,7 +97,6 @@ def measure(electrode: Electrode, *, voxel_um: float = HR_VOXEL_UM) -> tuple[flo
     The NMC phase is coarse-grained to ``voxel_um`` (a perfect two-phase segmentation of a scan at
     that voxel, as in paper 000), and τ is TauFactor's on the non-NMC phase along z.
     """
-    from ..micro import tortuosity
 
     solid = electrode.solid_at(voxel_um)
     res = tortuosity(~solid, axis=0)
@@ -259,9 +262,6 @@ def calibrate_presets(*, shapes: dict[str, tuple[int, int, int]], seed: int = 0,
     """
     from tqdm import tqdm  # text bars: no ipywidgets needed in executed notebooks
 
-    from .. import __version__
-    from ..io import atomic_path
-    from ..papers import table2
 
     t2 = table2()
     if samples is not None:

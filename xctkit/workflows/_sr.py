@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validate import as_rng, check_int
-from ._inference import super_resolve
-from ._metrics import image_quality, random_rois
+from ..micro import particle_sizes, porosity, tortuosity
+from ..segment import separate_particles, threshold
+from ..sr import image_quality, random_rois, super_resolve
+from ..stats import bootstrap_ci
+
 
 __all__ = ["TestPredictions", "predict_test_set", "quality_table", "summarize_quality",
            "microstructure_table", "size_distributions", "morphology_errors"]
@@ -104,7 +107,6 @@ def summarize_quality(table, *, metrics=("ssim", "psnr_db", "mse", "mae"), seed:
     """
     import pandas as pd
 
-    from ..stats import bootstrap_ci
 
     rows = []
     for model, g in table.groupby("model", sort=False):
@@ -118,7 +120,6 @@ def summarize_quality(table, *, metrics=("ssim", "psnr_db", "mse", "mae"), seed:
 
 
 def _segment(volume) -> np.ndarray:
-    from ..segment import threshold
 
     return threshold(volume).solid
 
@@ -148,7 +149,6 @@ def microstructure_table(sources: dict, *, voxel_um: float, n_rois: int = 6, roi
     """
     import pandas as pd
 
-    from ..micro import porosity, tortuosity
 
     shapes = {np.shape(v) for v in sources.values()}
     if len(shapes) != 1:
@@ -158,10 +158,10 @@ def microstructure_table(sources: dict, *, voxel_um: float, n_rois: int = 6, roi
     rois = random_rois(shape, size=size, n=n_rois, seed=seed)
     rows = []
     for name, vol in sources.items():
-        solid = vol if vol.dtype == bool else _segment(vol)
+        solid = ~vol if vol.dtype == bool else _segment(vol)  # a boolean source is a pore mask
         for i, sl in enumerate(rois):
             t = tortuosity(~solid[sl], axis=axis)
-            rows.append({"source": name, "roi": i, "porosity": porosity(solid[sl]),
+            rows.append({"source": name, "roi": i, "porosity": porosity(~solid[sl]),
                          "tortuosity": t.tau})
     return pd.DataFrame(rows)
 
@@ -173,13 +173,12 @@ def size_distributions(sources: dict, *, voxel_um: float, bin_um: float = 1.0, h
     -------
     dict of str -> SizeDistribution
     """
-    from ..segment import separate_particles
 
     out = {}
     for name, vol in sources.items():
-        solid = vol if vol.dtype == bool else _segment(vol)
+        solid = ~vol if vol.dtype == bool else _segment(vol)  # a boolean source is a pore mask
         parts = separate_particles(solid, voxel_um=voxel_um, h_um=h_um)
-        out[name] = parts.sizes(bin_um=bin_um)
+        out[name] = particle_sizes(parts.instances, voxel_um=voxel_um, bin_um=bin_um)
     return out
 
 

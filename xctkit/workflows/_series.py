@@ -41,6 +41,10 @@ import numpy as np
 import pandas as pd
 
 from .._validate import as_rng, check_fraction, check_positive, check_shape3
+from ..micro import expansion
+from ..synth import cycle, dit_electrode, dry_electrode, HR_VOXEL_UM, TRUTH_VOXEL_UM
+from ._calibrate import measure
+
 
 __all__ = ["MECHANISMS", "factorial_design", "table2_design", "electrode_series", "utilisation"]
 
@@ -226,8 +230,6 @@ def electrode_series(design, *, mechanisms=MECHANISMS, growth: float = 1.10, pen
     """
     from tqdm import tqdm  # plain text bar: renders in notebooks without ipywidgets
 
-    from ..micro import expansion
-    from ..synth import HR_VOXEL_UM, TRUTH_VOXEL_UM, cycle, dit_electrode, dry_electrode, measure
 
     design = _check_design(design)
     mechs = _mechanisms(mechanisms)

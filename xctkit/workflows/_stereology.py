@@ -1,5 +1,6 @@
 """A virtual version of paper 003's study: specimens per operating temperature, true sections, SEM
-image pairs and 3-D truth; and the tables that compare estimates with that truth."""
+image pairs and 3-D truth; the tables that compare estimates with that truth; and the SEM
+super-resolution chain (cut-outs, tiled ×2 inference)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_rng, check_int
-from ._pipeline import SectionAnalysis
+from .._validate import as_grey, as_rng, check_int
+from ..imaging import sem_pair
+from ..sr import Normalisation, PatchSet, SplitRecord
+from ..stereology import SectionAnalysis, surface_density
+from ..synth import SEM_CONDITIONS, SEM_HR_PIXEL_UM, sem_specimen, SEMCondition
 
-__all__ = ["ConditionData", "virtual_study", "validation_table", "local_table", "size_distances"]
+
+__all__ = ["ConditionData", "virtual_study", "validation_table", "local_table", "size_distances",
+           "sem_patch_set", "super_resolve_sem"]
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,6 @@ def virtual_study(conditions=(20, 30, 40, 50), *, n_images: int = 3, shape_px=(1
     dict of label -> ConditionData
         Labels ``'<T> °C'`` (or the condition's name).
     """
-    from ..imaging import sem_pair
-    from ..synth import SEM_CONDITIONS, SEM_HR_PIXEL_UM, SEMCondition, sem_specimen
 
     n_images = check_int(n_images, "n_images", min_value=1)
     ny, nx = (check_int(v, "shape_px", min_value=70) for v in shape_px)
@@ -121,7 +125,6 @@ def validation_table(analyses: dict, truths: dict):
     """
     import pandas as pd
 
-    from ._descriptors import surface_density
 
     rows = []
     for route, by_cond in analyses.items():
@@ -206,3 +209,91 @@ def size_distances(samples: dict, *, reference: str, value: str = "d_um"):
                      "ks": float(ks_2samp(v, ref).statistic) if ok else np.nan,
                      "wasserstein_log": float(wasserstein_distance(np.log(v), np.log(ref))) if ok else np.nan})
     return pd.DataFrame(rows)
+
+
+def sem_patch_set(pairs, *, val_pairs, patch_hr: int = 70, n_patches: int = 256, n_val_patches: int = 64,
+                  seed=0):
+    """Co-located LR/HR cut-outs of SEM pairs as an :class:`xctkit.sr.PatchSet` for the ×2 generator.
+
+    Inputs are cut from ``SEMPair.lr_resized`` (the 35/26-resized LR, ``patch_hr/2`` px) and targets
+    from ``SEMPair.hr`` (``patch_hr`` px) at twice the offset, which is exact for HR images whose
+    edge is a multiple of 70 px. Validation cut-outs come from separate pairs (paper 003: 15
+    training and 3 validation pairs).
+
+    Parameters
+    ----------
+    pairs, val_pairs : sequence of xctkit.imaging.SEMPair
+    patch_hr : int
+        HR cut-out edge, pixels, even (paper 003: 258 for a 96-px LR cut-out).
+    n_patches, n_val_patches : int
+    seed : int
+
+    Returns
+    -------
+    xctkit.sr.PatchSet
+        Identity normalisation (SEM grey levels are already in [0, 1]).
+    """
+    patch_hr = check_int(patch_hr, "patch_hr", min_value=8)
+    if patch_hr % 2:
+        raise ValueError(f"`patch_hr` must be even, got {patch_hr}")
+    rng = as_rng(seed)
+    half = patch_hr // 2
+
+    def cut(ps, n, tag):
+        xs, ys, src = [], [], []
+        for _ in range(n):
+            k = int(rng.integers(len(ps)))
+            lr, hr = ps[k].lr_resized, ps[k].hr
+            if 2 * lr.shape[0] != hr.shape[0] or 2 * lr.shape[1] != hr.shape[1]:
+                raise ValueError("SEM pairs must have HR edges that are multiples of 70 px (lr_resized = HR/2)")
+            y0, x0 = int(rng.integers(lr.shape[0] - half + 1)), int(rng.integers(lr.shape[1] - half + 1))
+            xs.append(lr[y0:y0 + half, x0:x0 + half])
+            ys.append(hr[2 * y0:2 * y0 + patch_hr, 2 * x0:2 * x0 + patch_hr])
+            src.append(f"{tag}{k}")
+        return np.stack(xs)[..., None].astype(np.float32), np.stack(ys)[..., None].astype(np.float32), np.array(src)
+
+    pairs, val_pairs = list(pairs), list(val_pairs)
+    if not pairs or not val_pairs:
+        raise ValueError("`pairs` and `val_pairs` must not be empty")
+    x, y, s = cut(pairs, check_int(n_patches, "n_patches", min_value=1), "train")
+    xv, yv, sv = cut(val_pairs, check_int(n_val_patches, "n_val_patches", min_value=1), "val")
+    split = SplitRecord(tuple(f"train{i}" for i in range(len(pairs))), (), 0.0, patch_hr, len(x), len(xv),
+                        ("section",), int(seed) if isinstance(seed, int | np.integer) else 0)
+    return PatchSet(x, y, xv, yv, s, sv, split, Normalisation(0.0, 1.0))
+
+
+def super_resolve_sem(generator, lr_resized, *, tile: int = 256, overlap: int = 16) -> np.ndarray:
+    """Apply a ×2 generator to a 35/26-resized LR image, in overlapping tiles.
+
+    Parameters
+    ----------
+    generator : keras.Model
+        ``(B, h, w, 1) -> (B, 2h, 2w, 1)`` (e.g. ``xctkit.sr.srgan_generator(upscale=2)``).
+    lr_resized : (h, w) ndarray of float
+        From :func:`xctkit.imaging.resize_for_shuffle`.
+    tile : int
+        Input tile edge, pixels.
+    overlap : int
+        Input pixels discarded at interior tile edges (at least the receptive radius).
+
+    Returns
+    -------
+    (2h, 2w) ndarray of float32
+        Clipped to [0, 1].
+    """
+    x = as_grey(lr_resized, "lr_resized", ndim=2)
+    tile = check_int(tile, "tile", min_value=8)
+    overlap = check_int(overlap, "overlap", min_value=0)
+    if 2 * overlap >= tile:
+        raise ValueError(f"`overlap` ({overlap}) must be below half of `tile` ({tile})")
+    h, w = x.shape
+    out = np.zeros((2 * h, 2 * w), np.float32)
+    step = tile - 2 * overlap
+    for y0 in range(0, h, step):
+        for x0 in range(0, w, step):
+            a0, b0 = max(y0 - overlap, 0), max(x0 - overlap, 0)
+            a1, b1 = min(y0 + step + overlap, h), min(x0 + step + overlap, w)
+            pred = np.asarray(generator.predict_on_batch(x[None, a0:a1, b0:b1, None]))[0, ..., 0]
+            ya, xa = min(y0 + step, h), min(x0 + step, w)
+            out[2 * y0:2 * ya, 2 * x0:2 * xa] = pred[2 * (y0 - a0):2 * (ya - a0), 2 * (x0 - b0):2 * (xa - b0)]
+    return np.clip(out, 0.0, 1.0)

@@ -18,14 +18,21 @@ import numpy as np
 
 from .. import __version__
 from .._validate import check_int, check_positive, check_shape3
-from ..io import Manifest, Volume, atomic_path, read_manifest, read_tiff, write_manifest, write_tiff
+from ..imaging import HR_SETUP, LR_SETUP, register_scans, render_xct, XCT_GREY, xct_pair
+from ..io import atomic_path, Manifest, read_manifest, read_tiff, Volume, write_manifest, write_tiff
+from ..micro import particle_sizes
+from ..papers import table2
+from ..synth import HR_VOXEL_UM, LAB_PROFILES, load_presets, preset_electrode, TRUTH_VOXEL_UM
 
-__all__ = ["VirtualLab", "build_lab", "open_lab", "lab_root", "LAB_SAMPLES"]
+from ._calibrate import measure
+
+__all__ = ["VirtualLab", "build_lab", "open_lab", "lab_root", "LAB_SAMPLES", "LAB_PROFILES"]
 
 log = logging.getLogger(__name__)
 
 LAB_SAMPLES = ("dry1", "dry2", "dry3", "dit")
 """Table 2 electrodes of paper 000, in table order."""
+
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,6 @@ class VirtualLab:
         """
         import pandas as pd
 
-        from ..imaging import register_scans
 
         rows = []
         for m in self.info.get("measurements", []):
@@ -158,10 +164,6 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
     """
     from tqdm import tqdm  # text bars: no ipywidgets needed in executed notebooks
 
-    from ..imaging import HR_SETUP, LR_SETUP, XCT_GREY, xct_pair
-    from ..micro import particle_sizes
-    from ..papers import table2
-    from ..synth import HR_VOXEL_UM, load_presets, measure, preset_electrode
 
     root = Path(root)
     dry_shape = check_shape3(dry_shape, "dry_shape", min_size=16)
@@ -258,8 +260,6 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
 def _add_fov(root: Path, rows: list, timings: list, *, dry_shape, fov_factor: int, fov_voxel_um: float,
              seed: int) -> None:
     """Large field of view: an unseen dry electrode, LR only, ``fov_factor``² times the area."""
-    from ..imaging import LR_SETUP, render_xct
-    from ..synth import TRUTH_VOXEL_UM, preset_electrode
 
     t0 = time.perf_counter()
     fov_shape = (int(round(dry_shape[0] * TRUTH_VOXEL_UM / fov_voxel_um)),

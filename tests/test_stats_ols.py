@@ -177,3 +177,16 @@ def test_invalid_data():
     exact["b"] = 2 * exact.a
     with pytest.raises(ValueError, match="exactly collinear"):
         stats.fit_ols(exact, response="y", predictors=["a", "b"])
+
+
+def test_fit_by_group_fits_each_group_exactly():
+    """Two groups with exact lines y = 1 + 2x and y = -x: the stacked table holds both slopes."""
+    import pandas as pd
+
+    df = pd.DataFrame({"g": ["a"] * 5 + ["b"] * 5, "x": [0.0, 1, 2, 3, 4] * 2})
+    df["y"] = np.where(df.g == "a", 1 + 2 * df.x, -df.x) + np.tile([0.01, -0.01, 0.0, 0.01, -0.01], 2)
+    t = stats.fit_by_group(df, by="g", response="y", predictors=["x"])
+    slopes = t[t.term == "x"].set_index("g").estimate
+    assert slopes["a"] == pytest.approx(2.0, abs=0.01) and slopes["b"] == pytest.approx(-1.0, abs=0.01)
+    with pytest.raises(ValueError, match="by"):
+        stats.fit_by_group(df, by="nope", response="y", predictors=["x"])

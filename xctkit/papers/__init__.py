@@ -7,6 +7,7 @@ numbers. Paper 000 is Shojaei et al., J. Mater. Chem. A 14 (2026) 1063.
 
    table2
    SR_TABLE1
+   SR_CURVES
    EQ1
    ECHEM
 """
@@ -15,11 +16,12 @@ from __future__ import annotations
 
 from importlib import resources
 
-__all__ = ["table2", "SR_TABLE1", "EQ1", "ECHEM", "SOURCES"]
+__all__ = ["table2", "SR_TABLE1", "SR_CURVES", "EQ1", "ECHEM", "SOURCES"]
 
 SOURCES = {
     "table2": "paper 000 (Shojaei et al. 2026), Table 2",
     "sr_table1": "paper 000 (Shojaei et al. 2026), Table 1",
+    "sr_curves": "paper 000 (Shojaei et al. 2026), Fig. 4 learning curves (final training loss, read off the plot)",
     "eq1": "paper 000 (Shojaei et al. 2026), Eq. (1) and Results text (MSE 0.0001, R² 0.9982)",
     "echem": "paper 000 (Shojaei et al. 2026), Fig. 11 and Results text (0.2C, 3.0-4.3 V)",
 }
@@ -31,6 +33,13 @@ SR_TABLE1 = {
     "CNN": {"ssim": 0.92, "psnr_db": 30.12},
 }
 """Paper 000 Table 1 (SSIM, PSNR) for LR input, GAN and residual SRCNN."""
+
+SR_CURVES = {
+    # model: final training MSE and MAE of the learning curves (28 epochs, learning rate 1e-4)
+    "GAN": {"train_mse": 0.015, "train_mae": 0.05},
+    "CNN": {"train_mse": 0.0019, "train_mae": 0.03},
+}
+"""Paper 000 Fig. 4: the final training losses of its GAN and residual SRCNN ("nearly 90 %" lower MSE)."""
 
 EQ1 = {"intercept": -0.0491, "porosity": 0.7286, "tortuosity": -0.0902, "mse": 0.0001, "r2": 0.9982}
 """Paper 000 Eq. (1): expansion = -0.0491 + 0.7286·porosity - 0.0902·tortuosity (as published)."""

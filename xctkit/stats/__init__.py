@@ -7,6 +7,7 @@ Warnings (:class:`RegressionWarning`, :class:`BootstrapWarning`) are issued *and
 .. autosummary::
 
    fit_ols
+   fit_by_group
    OLSFit
    compare_fits
    compare_published
@@ -28,7 +29,7 @@ Warnings (:class:`RegressionWarning`, :class:`BootstrapWarning`) are issued *and
 """
 
 from ._bootstrap import BootstrapCI, BootstrapWarning, bootstrap_ci, bootstrap_table
-from ._ols import INTERCEPT, OLSFit, RegressionWarning, compare_fits, fit_ols
+from ._ols import INTERCEPT, OLSFit, RegressionWarning, compare_fits, fit_by_group, fit_ols
 from ._plots import (
     coefficient_figure,
     pair_figure,
@@ -52,6 +53,7 @@ __all__ = [
     "OLSFit",
     "RegressionWarning",
     "fit_ols",
+    "fit_by_group",
     "compare_fits",
     "PublishedComparison",
     "compare_published",

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._validate import check_fraction, check_positive
 
-__all__ = ["OLSFit", "RegressionWarning", "fit_ols", "compare_fits", "INTERCEPT"]
+__all__ = ["OLSFit", "RegressionWarning", "fit_ols", "fit_by_group", "compare_fits", "INTERCEPT"]
 
 log = logging.getLogger(__name__)
 
@@ -444,3 +444,44 @@ def compare_fits(fits) -> pd.DataFrame:
             row.insert(0, "name", [name])
         rows.append(row)
     return pd.concat(rows, ignore_index=True)
+
+
+def fit_by_group(data, *, by, response: str, predictors, alpha: float = 0.05, warn: bool = False) -> pd.DataFrame:
+    """:func:`fit_ols` on every group of ``data``; the coefficient tables stacked.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    by : str or list of str
+        Grouping columns; each group is fitted separately.
+    response, predictors, alpha, warn
+        As :func:`fit_ols` (warnings off by default: the flags are columns of the table).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``OLSFit.to_frame()`` of every group with the grouping columns added, in group order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from xctkit import stats
+    >>> df = pd.DataFrame({"g": ["a"] * 4 + ["b"] * 4, "x": [0, 1, 2, 3] * 2,
+    ...                    "y": [1, 3, 5, 7, 0, -1, -2, -3]})
+    >>> t = stats.fit_by_group(df, by="g", response="y", predictors=["x"])
+    >>> t[t.term == "x"].estimate.round(6).tolist()
+    [2.0, -1.0]
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [k for k in keys if k not in data.columns]
+    if missing:
+        raise ValueError(f"`by` names columns not in `data`: {missing}")
+    frames = []
+    for values, sub in data.groupby(keys, sort=False):
+        values = values if isinstance(values, tuple) else (values,)
+        fit = fit_ols(sub, response=response, predictors=predictors, alpha=alpha, warn=warn)
+        frames.append(fit.to_frame().assign(**dict(zip(keys, values, strict=True))))
+    return pd.concat(frames, ignore_index=True)
+

@@ -8,7 +8,10 @@ below only transform or measure arrays; segmentation results come into ``micro``
 .. autosummary::
 
    Study
+   open_study
    missing_inputs
+   train_sr_models
+   load_sr_models
    build_lab
    open_lab
    calibrate_presets
@@ -26,6 +29,7 @@ below only transform or measure arrays; segmentation results come into ``micro``
 
 from ._calibrate import CALIBRATED_PARAMETER, Calibration, calibrate, calibrate_presets, calibrate_state, measure
 from ._expansion import StateComparison, compare_segmentations, compare_states, segment_and_measure
+from ._measure import size_table, transport_table
 from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, lab_root, open_lab
 from ._series import MECHANISMS, electrode_series, factorial_design, table2_design, utilisation
 from ._sr import (
@@ -46,10 +50,23 @@ from ._stereology import (
     validation_table,
     virtual_study,
 )
-from ._study import NEEDS, Study, StudyError, missing_inputs
+from ._sr_training import (
+    LargeField,
+    SRTraining,
+    enhance_large_field,
+    load_sr_models,
+    models_dir,
+    morphology_sources,
+    quality_vs_paper,
+    train_sr_models,
+)
+from ._study import NEEDS, Study, StudyError, missing_inputs, open_study
 
 __all__ = [
-    "Study", "StudyError", "NEEDS", "missing_inputs",
+    "size_table", "transport_table",
+    "Study", "StudyError", "NEEDS", "missing_inputs", "open_study",
+    "SRTraining", "load_sr_models", "models_dir", "train_sr_models", "LargeField", "enhance_large_field",
+    "morphology_sources", "quality_vs_paper",
     "CALIBRATED_PARAMETER", "Calibration", "calibrate", "calibrate_presets", "calibrate_state", "measure",
     "StateComparison", "compare_segmentations", "compare_states", "segment_and_measure",
     "LAB_PROFILES", "LAB_SAMPLES", "VirtualLab", "build_lab", "lab_root", "open_lab",

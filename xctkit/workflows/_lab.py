@@ -20,7 +20,7 @@ from .. import __version__
 from .._validate import check_int, check_positive, check_shape3
 from ..imaging import HR_SETUP, LR_SETUP, register_scans, render_xct, XCT_GREY, xct_pair
 from ..io import atomic_path, Manifest, read_manifest, read_tiff, Volume, write_manifest, write_tiff
-from ..micro import particle_sizes
+from ..micro import intensity_shift, particle_sizes
 from ..papers import table2
 from ..synth import HR_VOXEL_UM, LAB_PROFILES, load_presets, preset_electrode, TRUTH_VOXEL_UM
 
@@ -111,6 +111,32 @@ class VirtualLab:
         import pandas as pd
 
         return pd.DataFrame(self.info.get("timings", []))
+
+    def intensity_shifts(self, samples=LAB_SAMPLES):
+        """Grey-level histogram shift of every electrode's HR scan, pristine -> cycled (paper 000 Fig. 10).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per sample: ``mean_pristine``, ``mean_cycled``, ``mean_shift``, ``median_shift``.
+        """
+        import pandas as pd
+
+        rows = []
+        for sid in samples:
+            s = intensity_shift(self.scan(f"{sid}_pristine_hr").array, self.scan(f"{sid}_cycled_hr").array)
+            rows.append({"sample": sid, "mean_pristine": s.mean_before, "mean_cycled": s.mean_after,
+                         "mean_shift": s.mean_shift, "median_shift": s.median_shift})
+        return pd.DataFrame(rows)
+
+    def truth_size_distributions(self, samples=LAB_SAMPLES, *, bin_um: float = 1.0) -> dict:
+        """The generator's particle size distributions: ``{(sample, state): SizeDistribution}``."""
+        out = {}
+        for sid in samples:
+            for state in ("pristine", "cycled"):
+                inst = self.instances(f"{sid}_{state}_hr")
+                out[(sid, state)] = particle_sizes(inst.array, voxel_um=inst.voxel_um, bin_um=bin_um)
+        return out
 
 
 def lab_root(data_dir, *, profile: str, seed: int) -> Path:

@@ -10,6 +10,7 @@ a study, so the same code runs on both.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from .._validate import check_choice, check_int
 from ..io import Manifest, Sample, Volume, read_manifest, read_tiff, read_zarr
 from ._lab import LAB_PROFILES, VirtualLab, build_lab, lab_root
 
-__all__ = ["Study", "StudyError", "NEEDS", "missing_inputs"]
+__all__ = ["Study", "StudyError", "NEEDS", "missing_inputs", "open_study"]
 
 SPLITS = ("train", "val", "test")
 
@@ -166,6 +167,15 @@ class Study:
     def has_truth(self) -> bool:
         """Whether the 3-D truth behind the scans is known (the virtual laboratory only)."""
         return self.lab is not None
+
+    @property
+    def name(self) -> str:
+        """Short name for cache folders: ``virtual-lab``, or the manifest folder's name and a hash of
+        its path (two studies never share trained models)."""
+        if self.source == "virtual_lab":
+            return "virtual-lab"
+        digest = hashlib.sha1(str(self.manifest.root.resolve()).encode()).hexdigest()[:8]
+        return f"{self.manifest.root.resolve().name or 'study'}-{digest}"
 
     @property
     def root(self) -> Path:
@@ -329,3 +339,40 @@ def missing_inputs(manifest_path, needs) -> list[str]:
         return []
     study = Study.from_manifest(manifest_path, test_electrodes=(), check_files=False)
     return study.missing(needs)
+
+
+def open_study(manifest=None, *, profile: str = "quick", seed: int = 0, data_dir="data/generated",
+               dry_shape=None, dit_shape=None, fov_factor: int | None = None, test_electrodes=None,
+               lab_test_electrodes=("dry2",)) -> Study:
+    """The study a report chapter runs on: the user's manifest when one is given, else the virtual lab.
+
+    Parameters
+    ----------
+    manifest : str or Path, optional
+        A user manifest (``xctkit report --manifest``); None or ``""`` selects the virtual laboratory.
+    profile, seed, data_dir, dry_shape, dit_shape, fov_factor
+        As :meth:`Study.virtual_lab` (ignored for a manifest).
+    test_electrodes : sequence of str, optional
+        Held-out electrodes (``--test-electrodes``). Default: the manifest's ``split:`` column or
+        :meth:`Study.default_test_electrodes`; for the virtual lab ``lab_test_electrodes``.
+    lab_test_electrodes : sequence of str
+        The virtual lab's held-out electrodes when ``test_electrodes`` is not given.
+
+    Returns
+    -------
+    Study
+
+    Examples
+    --------
+    >>> from xctkit.workflows import open_study
+    >>> study = open_study("", profile="quick", seed=0, data_dir="/tmp/xctkit-data")  # doctest: +SKIP
+    >>> study.source, study.has_truth                                                 # doctest: +SKIP
+    ('virtual_lab', True)
+    """
+    test = None if test_electrodes is None or len(_names(test_electrodes, "test_electrodes")) == 0 \
+        else _names(test_electrodes, "test_electrodes")
+    if manifest is not None and str(manifest) != "":
+        return Study.from_manifest(manifest, test_electrodes=test)
+    return Study.virtual_lab(profile, seed, data_dir=data_dir, dry_shape=dry_shape, dit_shape=dit_shape,
+                             fov_factor=fov_factor, test_electrodes=lab_test_electrodes if test is None else test)
+

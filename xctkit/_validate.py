@@ -14,6 +14,8 @@ import numpy as np
 __all__ = [
     "as_array",
     "as_labels",
+    "as_phases",
+    "PhaseWarning",
     "as_grey",
     "as_binary",
     "as_rng",
@@ -54,6 +56,52 @@ def as_labels(arr, name: str, *, ndim: int | Sequence[int] | None = None) -> np.
         raise TypeError(f"`{name}` must hold integer phase labels, got dtype {a.dtype}")
     if a.dtype.kind == "i" and a.min() < 0:
         raise ValueError(f"`{name}` must hold non-negative labels, found minimum {a.min()}")
+    return a
+
+
+class PhaseWarning(UserWarning):
+    """A requested phase does not occur in a label volume (results for it are empty or trivial)."""
+
+
+def as_phases(arr, name: str, *, ndim: int | Sequence[int] | None = None, require=None) -> np.ndarray:
+    """Return a phase-label volume (:mod:`xctkit.phases`) or a boolean pore mask, checked.
+
+    The one place label semantics are enforced:
+
+    - a **boolean** array is a mask of the pore (transporting) phase, True = pore (PoreSpy's convention),
+      everywhere in xctkit;
+    - an **integer** array holds phase labels ``PORE``, ``CBD``, ``NMC``, ``CRACK``; any other value is an
+      error (an 8-bit grey image or an instance-label volume passed as phases);
+    - ``require`` (label or labels, e.g. the ``solid=`` of the caller): a volume holding only 0 and 1
+      without any required label is refused (a 0/1 mask given as phase labels, where solid is ``NMC`` = 2);
+      otherwise an absent required label gives a :class:`PhaseWarning`.
+    """
+    from .phases import PHASE_NAMES
+
+    a = as_labels(arr, name, ndim=ndim)
+    if a.dtype == bool:
+        return a
+    top = int(a.max())
+    present = np.flatnonzero(np.bincount(a.ravel(), minlength=1)) if top < 1 << 16 else np.unique(a)
+    unknown = [int(v) for v in present if int(v) not in PHASE_NAMES]
+    if unknown:
+        shown = ", ".join(str(v) for v in unknown[:6]) + (" ..." if len(unknown) > 6 else "")
+        known = ", ".join(f"{n.upper()}={k}" for k, n in PHASE_NAMES.items())
+        raise ValueError(f"`{name}` holds values {shown} that are not xctkit phases ({known}); "
+                         "a grey image or particle instances? Segment first (xctkit.segment.threshold), or "
+                         "pass a boolean pore mask (True = pore)")
+    if require is not None:
+        req = [int(r) for r in np.atleast_1d(require)]
+        missing = [r for r in req if r not in set(int(v) for v in present)]
+        if missing and len(missing) == len(req):
+            names = ", ".join(f"{PHASE_NAMES.get(r, r)!s}={r}" for r in missing)
+            if set(int(v) for v in present) <= {0, 1}:
+                raise ValueError(f"`{name}` holds only 0 and 1 but the requested phase ({names}) is absent: "
+                                 "a 0/1 mask given as phase labels? Pass a boolean array (True = pore)")
+            import warnings
+
+            warnings.warn(f"`{name}` contains none of the requested phase ({names}); "
+                          f"present: {[PHASE_NAMES[int(v)] for v in present]}", PhaseWarning, stacklevel=3)
     return a
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_labels
+from .._validate import as_labels, as_phases
 from ..phases import NMC
 
 __all__ = ["porosity", "phase_fractions", "solid_mask"]
@@ -22,7 +22,7 @@ def solid_mask(labels, *, solid=NMC) -> np.ndarray:
     solid : int or sequence of int
         Label(s) counted as solid. Default NMC.
     """
-    lab = as_labels(labels, "labels", ndim=(2, 3))
+    lab = as_phases(labels, "labels", ndim=(2, 3), require=solid)
     if lab.dtype == bool:
         return ~lab
     return np.isin(lab, np.atleast_1d(solid))
@@ -60,7 +60,9 @@ def phase_fractions(labels) -> dict[str, float]:
     """Volume fraction of each named phase, ``{"pore": ..., "cbd": ..., "nmc": ..., "crack": ...}``."""
     from ..phases import PHASE_NAMES
 
-    lab = as_labels(labels, "labels", ndim=(2, 3))
+    lab = as_phases(labels, "labels", ndim=(2, 3))
+    if lab.dtype == bool:
+        raise TypeError("`labels` must be phase labels (xctkit.phases) for phase fractions, got a boolean mask")
     counts = np.bincount(lab.ravel().astype(np.int64), minlength=max(PHASE_NAMES) + 1)
     total = lab.size
     return {name: float(counts[code] / total) for code, name in PHASE_NAMES.items()}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_labels, check_nonnegative, check_positive
+from .._validate import as_labels, as_phases, check_nonnegative, check_positive
 from ..phases import NMC
 
 __all__ = ["SurfaceArea", "surface_area"]
@@ -87,7 +87,7 @@ def surface_area(labels, *, voxel_um: float, phase=NMC, smooth_vox: float = 1.0)
     from scipy import ndimage
     from skimage.measure import marching_cubes
 
-    lab = as_labels(labels, "labels", ndim=3)
+    lab = as_phases(labels, "labels", ndim=3, require=phase)
     voxel_um = check_positive(voxel_um, "voxel_um")
     smooth_vox = check_nonnegative(smooth_vox, "smooth_vox")
     if min(lab.shape) < 2:

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .phases import PHASE_NAMES
+
 __all__ = [
     "as_array",
     "as_labels",
@@ -76,8 +78,6 @@ def as_phases(arr, name: str, *, ndim: int | Sequence[int] | None = None, requir
       without any required label is refused (a 0/1 mask given as phase labels, where solid is ``NMC`` = 2);
       otherwise an absent required label gives a :class:`PhaseWarning`.
     """
-    from .phases import PHASE_NAMES
-
     a = as_labels(arr, name, ndim=ndim)
     if a.dtype == bool:
         return a

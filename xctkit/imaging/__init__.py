@@ -71,3 +71,7 @@ __all__ += [
     "sem_pair",
     "sem_signal",
 ]
+
+from ._cutouts import random_cutouts  # noqa: E402  (the one 2-D training-set sampler)
+
+__all__ += ["random_cutouts"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import as_grey, as_labels, as_rng, check_int, check_positive
+from ..imaging import random_cutouts
 from ..phases import CRACK, NMC, PORE
 from ._sem import CrackThreshold
 
@@ -117,15 +118,8 @@ def _weighted_cce(weights):
 
 
 def _patches(images, phases, n, patch, rng):
-    xs, ys = [], []
-    for _ in range(n):
-        k = int(rng.integers(len(images)))
-        img, lab = images[k], phases[k]
-        y0 = int(rng.integers(img.shape[0] - patch + 1))
-        x0 = int(rng.integers(img.shape[1] - patch + 1))
-        xs.append(img[y0:y0 + patch, x0:x0 + patch])
-        ys.append(_onehot(lab[y0:y0 + patch, x0:x0 + patch]))
-    return np.stack(xs)[..., None].astype(np.float32), np.stack(ys)
+    (xs, labs), _ = random_cutouts(list(zip(images, phases, strict=True)), size=patch, n=n, seed=rng)
+    return xs[..., None].astype(np.float32), np.stack([_onehot(lab) for lab in labs])
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ def _defaults(model, tile, overlap):
     if overlap >= tile:
         raise ValueError(f"`overlap` ({overlap}) must be smaller than `tile` ({tile})")
     if overlap < 2 * r + 1:
-        log.warning("overlap %d < 2 × receptive radius %d + 1: tiles may show seams", overlap, r)
+        raise ValueError(f"`overlap` ({overlap}) must be at least 2 × the model's receptive radius + 1 "
+                         f"= {2 * r + 1} px, or tiles show seams")
     return tile, overlap, min(r, max((overlap - 1) // 2, 0))
 
 
@@ -83,44 +84,67 @@ def _predict_batch(model, batch: np.ndarray) -> np.ndarray:
 
 
 def predict_image(model, images, *, tile: int | None = None, overlap: int | None = None,
-                  batch_size: int = 16) -> np.ndarray:
-    """Predict 2-D images tile by tile and blend.
+                  batch_size: int = 16, upscale: int = 1) -> np.ndarray:
+    """Predict 2-D images tile by tile and blend: the one tiler of xctkit (XCT slices and SEM images).
 
     Parameters
     ----------
     model : keras.Model
-        Fully convolutional, ``(B, H, W, 1) -> (B, H, W, 1)``.
+        Fully convolutional, ``(B, H, W, 1) -> (B, upscale·H, upscale·W, 1)``.
     images : (Y, X) or (N, Y, X) ndarray
         Normalised inputs.
     tile, overlap : int, optional
-        Tile edge and overlap (pixels); defaults from the model's receptive radius r:
-        ``overlap = 2r + 8``, ``tile = max(128, 2·overlap)``.
+        Input tile edge and overlap (pixels); defaults from the model's receptive radius r:
+        ``overlap = 2r + 8``, ``tile = max(128, 2·overlap)``. An overlap below ``2r + 1`` is refused
+        (tiles would show seams).
     batch_size : int
         Tiles per forward pass.
+    upscale : int
+        Output pixels per input pixel along each axis (1 for models working on an upscaled input,
+        2 for paper 003's pixel-shuffle generator).
 
     Returns
     -------
-    ndarray of float32, same shape as ``images``
+    ndarray of float32, shape ``images.shape`` with the last two axes × ``upscale``
+
+    Raises
+    ------
+    ValueError
+        If ``overlap`` is below the model's receptive field, or the model's output is not
+        ``upscale`` times its input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xctkit import sr
+    >>> out = sr.predict_image(sr.bicubic_baseline(), np.random.rand(40, 300).astype("float32"))  # doctest: +SKIP
+    >>> out.shape                                                                                   # doctest: +SKIP
+    (40, 300)
     """
     imgs = as_grey(images, "images", ndim=(2, 3))
     single = imgs.ndim == 2
     if single:
         imgs = imgs[None]
+    f = check_int(upscale, "upscale", min_value=1, max_value=8)
     tile, overlap, margin = _defaults(model, tile, overlap)
     batch_size = check_int(batch_size, "batch_size", min_value=1)
     n, ny, nx = imgs.shape
     plan = tile_plan((ny, nx), tile=tile, overlap=overlap, margin=margin)
-    acc = np.zeros((n, ny, nx), np.float64)
-    wsum = np.zeros((ny, nx), np.float64)
+    up = np.ones((f, f))
+    acc = np.zeros((n, f * ny, f * nx), np.float64)
+    wsum = np.zeros((f * ny, f * nx), np.float64)
     for (y0, x0), (h, w), wt in plan:
-        wsum[y0:y0 + h, x0:x0 + w] += wt
+        wsum[f * y0:f * (y0 + h), f * x0:f * (x0 + w)] += np.kron(wt, up)
     jobs = [(i, p) for i in range(n) for p in plan]
     for b in range(0, len(jobs), batch_size):
         chunk = jobs[b:b + batch_size]
         batch = np.stack([imgs[i, y0:y0 + h, x0:x0 + w] for i, ((y0, x0), (h, w), _) in chunk])
         pred = _predict_batch(model, batch)
+        if pred.shape[1:] != (f * batch.shape[1], f * batch.shape[2]):
+            raise ValueError(f"the model maps {batch.shape[1:]} px tiles to {pred.shape[1:]} px, "
+                             f"not {upscale}× (`upscale`={upscale})")
         for k, (i, ((y0, x0), (h, w), wt)) in enumerate(chunk):
-            acc[i, y0:y0 + h, x0:x0 + w] += pred[k] * wt
+            acc[i, f * y0:f * (y0 + h), f * x0:f * (x0 + w)] += pred[k] * np.kron(wt, up)
     out = (acc / wsum).astype(np.float32)
     return out[0] if single else out
 

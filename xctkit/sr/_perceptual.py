@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validate import as_grey, as_rng, check_choice, check_int, check_nonnegative, check_positive
+from ..imaging import random_cutouts
 from ._models import _keras
 
 __all__ = [
@@ -199,14 +200,11 @@ def train_sem_encoder(images, *, filters: int = 16, patch: int = 64, n_patches: 
         raise ValueError(f"`patch` must be even, got {patch}")
     n_patches = check_int(n_patches, "n_patches", min_value=10)
     rng = as_rng(seed)
-    cut = []
-    for _ in range(n_patches):
-        g = imgs[int(rng.integers(len(imgs)))]
-        if min(g.shape) < patch:
-            raise ValueError(f"images must be at least `patch` = {patch} px, got shape {g.shape}")
-        y0, x0 = int(rng.integers(g.shape[0] - patch + 1)), int(rng.integers(g.shape[1] - patch + 1))
-        cut.append(g[y0:y0 + patch, x0:x0 + patch])
-    y = np.stack(cut)[..., None].astype(np.float32)
+    small = [g.shape for g in imgs if min(g.shape) < patch]
+    if small:
+        raise ValueError(f"images must be at least `patch` = {patch} px, got shape {small[0]}")
+    (cut,), _ = random_cutouts(imgs, size=patch, n=n_patches, seed=rng)
+    y = cut[..., None].astype(np.float32)
     x = (y + rng.normal(0.0, check_nonnegative(noise_sigma, "noise_sigma"), y.shape)).astype(np.float32)
     n_val = max(n_patches // 10, 1)
     keras.utils.set_random_seed(int(rng.integers(2**31 - 1)))

@@ -28,10 +28,15 @@ def test_patch_set_never_leaks_test_electrodes(pairs):
     assert ps.split.train_electrodes == ("a", "b") and ps.split.test_electrodes == ("c",)
     assert (ps.split.n_train, ps.split.n_val) == (80, 20)
     assert ps.x_train.shape == (80, 16, 16, 1) and ps.x_val.shape == (20, 16, 16, 1)
-    # one normalisation for inputs and targets, fitted on training electrodes only
-    assert ps.normalisation.lo == pytest.approx(min(min(p.lr_up.min(), p.hr.min()) for p in pairs[:4]))
-    assert ps.normalisation.hi == pytest.approx(max(max(p.lr_up.max(), p.hr.max()) for p in pairs[:4]))
-    assert 0.0 <= ps.x_train.min() and ps.y_train.max() <= 1.0
+    # one normalisation for inputs and targets, fitted on training electrodes only: the 0.1 / 99.9
+    # percentiles of their pooled voxels, computed here independently
+    pooled = np.concatenate([a.ravel() for p in pairs[:4] for a in (p.lr_up, p.hr)])
+    lo, hi = np.percentile(pooled, [0.1, 99.9])
+    assert ps.normalisation.lo == pytest.approx(lo) and ps.normalisation.hi == pytest.approx(hi)
+    assert ps.normalisation.data_range == pytest.approx(hi - lo)
+    # nothing is clipped: only the 0.2 % tails fall outside [0, 1]
+    inside = ((ps.y_train >= 0) & (ps.y_train <= 1)).mean()
+    assert 0.99 < inside < 1.0
 
 
 def test_patch_set_validates(pairs):
@@ -59,6 +64,11 @@ def test_normalisation_round_trip():
     assert n.apply(x).min() == 0 and n.apply(x).max() == pytest.approx(1)
     with pytest.raises(ValueError, match="constant"):
         sr.Normalisation.fit(np.ones(4))
+    with pytest.raises(ValueError, match="percentiles"):
+        sr.Normalisation.fit(np.arange(10.0), percentiles=(50, 10))
+    # min-max on request; 16-bit data keep their units
+    u16 = np.array([100, 200, 65000], np.uint16)
+    assert sr.Normalisation.fit(u16, percentiles=(0, 100)) == sr.Normalisation(100.0, 65000.0)
 
 
 def test_short_training_lowers_validation_loss_and_saves(pairs, tmp_path):
@@ -142,3 +152,14 @@ def test_plateau_schedule_acts_on_both_adversarial_optimisers(pairs):
     for v in run.history.val_loss:
         best, reductions = (v, reductions) if v < best - 1e-4 else (best, reductions + 1)
     assert g_lr == pytest.approx(2e-4 * 0.5 ** reductions)
+
+
+def test_image_quality_of_16_bit_data_needs_its_range():
+    """A 16-bit pair with a known error: PSNR from the stated window, refused without one."""
+    ref = np.full((16, 16), 20000, np.uint16)
+    ref[:8] = 40000
+    pred = ref.astype(np.float32) + 200.0  # MSE = 200²
+    with pytest.raises(ValueError, match="data_range"):
+        sr.image_quality(pred, ref)
+    q = sr.image_quality(pred, ref, data_range=20000.0)
+    assert q.mse == pytest.approx(40000.0) and q.psnr_db == pytest.approx(10 * np.log10(20000.0**2 / 40000.0))

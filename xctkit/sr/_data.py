@@ -21,22 +21,54 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Normalisation:
-    """Min–max normalisation to [0, 1]: ``(x - lo) / (hi - lo)``, kept for the inverse transform.
+    """Linear intensity window to [0, 1]: ``(x - lo) / (hi - lo)``, kept for the inverse transform.
 
-    One mapping serves inputs and targets, so an intensity mismatch between the LR and HR
-    set-ups (paper 000 Fig. 5g–h) survives normalisation and is part of what a model learns.
+    ``lo`` and ``hi`` are percentiles of the *training* scans (:meth:`fit`; 0.1 and 99.9 by default,
+    so a few hot or dead voxels of a 16-bit detector do not squeeze the contrast), in the scans' own
+    units (uint8, uint16 or float alike). One window serves inputs and targets, so an intensity
+    mismatch between the LR and HR set-ups (paper 000 Fig. 5g–h) survives normalisation and is part of
+    what a model learns. It is stored inside every saved model and is the ``data_range`` of its quality
+    metrics (``hi - lo``). Values outside the window map outside [0, 1]; nothing is clipped.
     """
 
     lo: float
     hi: float
 
     @classmethod
-    def fit(cls, *arrays) -> Normalisation:
-        lo = min(float(np.min(a)) for a in arrays)
-        hi = max(float(np.max(a)) for a in arrays)
+    def fit(cls, *arrays, percentiles=(0.1, 99.9)) -> Normalisation:
+        """Fit the window on the training scans.
+
+        Parameters
+        ----------
+        *arrays : ndarray
+            Training scans (LR and HR), any numeric dtype.
+        percentiles : (float, float)
+            Lower and upper percentile, in [0, 100]; ``(0, 100)`` is min–max.
+
+        Raises
+        ------
+        ValueError
+            On constant data or percentiles outside [0, 100] / not increasing.
+        """
+        if not arrays:
+            raise ValueError("`arrays` must not be empty: give the training scans")
+        p_lo, p_hi = (float(v) for v in percentiles)
+        if not 0.0 <= p_lo < p_hi <= 100.0:
+            raise ValueError(f"`percentiles` must satisfy 0 <= low < high <= 100, got {percentiles}")
+        # a pooled sample of at most ~2 million voxels per scan keeps this cheap for large volumes
+        flat = [np.asarray(a, dtype=np.float32).ravel() for a in arrays]
+        pooled = np.concatenate([f[:: max(1, f.size // 2_000_000)] for f in flat])
+        if not np.all(np.isfinite(pooled)):
+            raise ValueError("the training scans contain NaN or inf")
+        lo, hi = (float(v) for v in np.percentile(pooled, [p_lo, p_hi]))
         if not hi > lo:
-            raise ValueError("cannot normalise constant data (min == max)")
+            raise ValueError("cannot normalise constant data (the intensity window is empty)")
         return cls(lo, hi)
+
+    @property
+    def data_range(self) -> float:
+        """``hi - lo``: the data range of image-quality metrics in the scans' units."""
+        return self.hi - self.lo
 
     def apply(self, x) -> np.ndarray:
         return ((np.asarray(x, dtype=np.float32) - self.lo) / (self.hi - self.lo)).astype(np.float32)

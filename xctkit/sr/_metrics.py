@@ -21,7 +21,7 @@ class ImageQuality:
     mae: float
 
 
-def image_quality(pred, ref, *, data_range: float = 1.0, win_size: int = 7) -> ImageQuality:
+def image_quality(pred, ref, *, data_range: float | None = None, win_size: int = 7) -> ImageQuality:
     """Quality of ``pred`` against ``ref``.
 
     SSIM is the mean over the x–y slices of a volume (paper 000 evaluates 2-D images; window
@@ -30,8 +30,11 @@ def image_quality(pred, ref, *, data_range: float = 1.0, win_size: int = 7) -> I
     Parameters
     ----------
     pred, ref : (Y, X) or (Z, Y, X) ndarray
-        Same shape, grey levels in [0, ``data_range``].
-    data_range : float
+        Same shape, grey levels in the same units.
+    data_range : float, optional
+        Intensity range of the data (PSNR's peak, SSIM's constants), e.g. the training window's
+        ``Normalisation.data_range`` for 16-bit scans. Default 1.0, allowed only when both images lie
+        within [-0.25, 1.25] (normalised data); anything else must state its range.
     win_size : int
         SSIM window (odd).
 
@@ -44,6 +47,12 @@ def image_quality(pred, ref, *, data_range: float = 1.0, win_size: int = 7) -> I
     p = as_grey(pred, "pred", ndim=(2, 3))
     r = as_grey(ref, "ref", ndim=(2, 3))
     check_same_shape(p, r, "pred", "ref")
+    if data_range is None:
+        lo, hi = float(min(p.min(), r.min())), float(max(p.max(), r.max()))
+        if lo < -0.25 or hi > 1.25:
+            raise ValueError(f"images span [{lo:g}, {hi:g}], not normalised [0, 1] data: give `data_range` "
+                             "(e.g. the intensity window of the training scans, Normalisation.data_range)")
+        data_range = 1.0
     data_range = check_positive(data_range, "data_range")
     mse = float(np.mean((p.astype(np.float64) - r) ** 2))
     mae = float(np.mean(np.abs(p.astype(np.float64) - r)))

@@ -12,7 +12,7 @@ import numpy as np
 from .._validate import as_rng, check_int
 from ..micro import particle_sizes, porosity, tortuosity
 from ..segment import separate_particles, threshold
-from ..sr import image_quality, random_rois, super_resolve
+from ..sr import Normalisation, image_quality, random_rois, super_resolve
 from ..stats import bootstrap_ci
 
 
@@ -29,14 +29,18 @@ class TestPredictions:
     pairs : list of RegisteredPair
         The held-out electrodes' registered pairs (inputs and HR references).
     outputs : dict of str -> list of (Z, Y, X) ndarray
-        Model name -> prediction per pair (grey levels, clipped to [0, 1]).
+        Model name -> prediction per pair, in the scans' units, clipped to ``window``.
     seconds : dict of str -> float
         Model name -> inference wall time over all pairs.
+    window : Normalisation
+        The intensity window of the trained models (fitted on their training scans); its
+        ``data_range`` is the data range of every quality metric.
     """
 
     pairs: list
     outputs: dict
     seconds: dict = field(default_factory=dict)
+    window: Normalisation | None = None
 
 
 def predict_test_set(models: dict, pairs, *, test_electrodes=None, axes: str = "z", tile=None, overlap=None,
@@ -64,17 +68,26 @@ def predict_test_set(models: dict, pairs, *, test_electrodes=None, axes: str = "
         pairs = [p for p in pairs if p.electrode in set(test_electrodes)]
     if not pairs:
         raise ValueError("no held-out pairs to evaluate")
+    windows = {(n.lo, n.hi) for _, n in models.values() if n is not None}
+    if len(windows) > 1:
+        raise ValueError(f"the models were trained with different intensity windows {sorted(windows)}: "
+                         "compare models trained on the same scans")
+    window = Normalisation(*windows.pop()) if windows else Normalisation.fit(*[p.hr for p in pairs])
     outputs, seconds = {}, {}
     for name, (model, norm) in models.items():
         t0 = time.perf_counter()
         outputs[name] = [np.clip(super_resolve(model, p.lr_up, normalisation=norm, axes=axes, tile=tile,
-                                               overlap=overlap, progress=progress), 0.0, 1.0) for p in pairs]
+                                               overlap=overlap, progress=progress), window.lo, window.hi)
+                         for p in pairs]
         seconds[name] = time.perf_counter() - t0
-    return TestPredictions(list(pairs), outputs, seconds)
+    return TestPredictions(list(pairs), outputs, seconds, window)
 
 
 def quality_table(pred: TestPredictions, *, n_rois: int = 16, roi_size=(16, 48, 48), seed: int = 0):
     """SSIM, PSNR, MSE and MAE of every model on the same random ROIs of every held-out volume.
+
+    The data range of SSIM and PSNR is the models' intensity window (``pred.window.data_range``), in the
+    scans' own units; MSE and MAE are in those units too.
 
     Returns
     -------
@@ -85,13 +98,14 @@ def quality_table(pred: TestPredictions, *, n_rois: int = 16, roi_size=(16, 48, 
 
     n_rois = check_int(n_rois, "n_rois", min_value=2)
     rng = as_rng(seed)
+    data_range = pred.window.data_range if pred.window is not None else 1.0
     rows = []
     for k, p in enumerate(pred.pairs):
         size = tuple(min(s, n) for s, n in zip(roi_size, p.hr.shape, strict=True))
         rois = random_rois(p.hr.shape, size=size, n=n_rois, seed=rng)
         for name, outs in pred.outputs.items():
             for i, sl in enumerate(rois):
-                q = image_quality(outs[k][sl], p.hr[sl])
+                q = image_quality(outs[k][sl], p.hr[sl], data_range=data_range)
                 rows.append({"model": name, "electrode": p.electrode, "state": p.state, "roi": i, **q.__dict__})
     return pd.DataFrame(rows)
 

@@ -291,7 +291,8 @@ def enhance_large_field(study: Study, model, normalisation, out_path, *, hr_voxe
     enhanced = enhance_lr_zarr(model, lr, out_path, hr_voxel_um=hr_voxel_um, normalisation=normalisation,
                                overwrite=True)
     seconds = time.perf_counter() - t0
-    enh = np.clip(np.asarray(enhanced.array), 0, 1)
+    lo, hi = (0.0, 1.0) if normalisation is None else (normalisation.lo, normalisation.hi)
+    enh = np.clip(np.asarray(enhanced.array), lo, hi)  # the model's intensity window, scan units
     bicubic = upscale_to(lr.array, lr_voxel_um=lr.voxel_um, hr_voxel_um=hr_voxel_um, out_shape=enh.shape)
     phi_truth = float("nan")
     labels = study.reference_labels(source) if study.has_truth else None

@@ -63,6 +63,8 @@ def tile_plan(shape, *, tile: int, overlap: int, margin: int):
 
 
 def _defaults(model, tile, overlap):
+    if not (hasattr(model, "predict_on_batch") and hasattr(model, "layers")):
+        raise TypeError(f"`model` must be a Keras model (e.g. from xctkit.sr.load_sr_model), got {type(model).__name__}")
     r = receptive_radius(model)
     if overlap is None:
         overlap = 2 * r + 8

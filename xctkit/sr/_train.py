@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validate import check_int, check_positive
+from ..io import atomic_path
 from ._data import Normalisation, PatchSet, SplitRecord
 from ._models import _keras
 
@@ -48,13 +49,12 @@ class SRModelInfo:
                 "training": self.training}
 
 
-def save_sr_model(model, path, info: SRModelInfo, *, overwrite: bool = True) -> Path:
+def save_sr_model(model, path, info: SRModelInfo, *, overwrite: bool = False) -> Path:
     """Save a generator as ``.keras`` with its :class:`SRModelInfo` embedded in the same archive.
 
-    The model is written to a temporary file, the metadata added, and the file renamed into place.
+    The model is written to a temporary file, the metadata added, and the file renamed into place;
+    an existing file is replaced only with ``overwrite=True``.
     """
-    from ..io import atomic_path
-
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"`path` must end in .keras, got {str(path)!r}")
@@ -77,9 +77,21 @@ def load_sr_model(path, *, safe_mode: bool = True):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"`path` {str(path)!r} does not exist")
-    model = keras.saving.load_model(path, safe_mode=safe_mode, compile=False)
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"`path` {str(path)!r} is not a .keras archive (not a zip file: corrupt or truncated?)")
     with zipfile.ZipFile(path) as zf:
-        meta = json.loads(zf.read(_META_NAME)) if _META_NAME in zf.namelist() else {}
+        names = zf.namelist()
+        if "config.json" not in names:
+            raise ValueError(f"`path` {str(path)!r} is not a Keras model archive (no config.json inside)")
+        try:
+            meta = json.loads(zf.read(_META_NAME)) if _META_NAME in names else {}
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"`path` {str(path)!r}: its xctkit metadata is not valid JSON ({exc})") from None
+    try:
+        model = keras.saving.load_model(path, safe_mode=safe_mode, compile=False)
+    except Exception as exc:  # Keras raises many types for damaged archives; name the file and the cause
+        raise ValueError(f"`path` {str(path)!r} could not be loaded as a Keras model: "
+                         f"{type(exc).__name__}: {exc}") from exc
     info = SRModelInfo(
         meta.get("name", model.name),
         SplitRecord.from_dict(meta["split"]) if meta.get("split") else None,
@@ -148,8 +160,8 @@ class _DiscriminatorFollowsLR(keras.callbacks.Callback):
 
 
 def train(model, patches: PatchSet, *, epochs: int = 28, batch_size: int = 32, learning_rate: float = 1e-4,
-          lr_patience: int = 3, stop_patience: int = 8, out_path=None, seed: int = 0,
-          progress: bool = False, name: str | None = None) -> TrainingRun:
+          lr_patience: int = 3, stop_patience: int = 8, out_path=None, overwrite: bool = False,
+          seed: int = 0, progress: bool = False, name: str | None = None) -> TrainingRun:
     """Train a super-resolution model on a :class:`PatchSet` (paper 000's configuration by default).
 
     Parameters
@@ -171,6 +183,8 @@ def train(model, patches: PatchSet, *, epochs: int = 28, batch_size: int = 32, l
     out_path : path, optional
         Save the trained generator here (``.keras``), with split, normalisation and the history CSV
         beside it (``<name>_history.csv``).
+    overwrite : bool
+        Replace an existing model file at ``out_path`` (refused by default).
     seed : int
         Seeds Keras/torch weight initialisation and shuffling (``keras.utils.set_random_seed``).
     progress : bool
@@ -221,8 +235,10 @@ def train(model, patches: PatchSet, *, epochs: int = 28, batch_size: int = 32, l
         "adv_weight": getattr(model, "adv_weight", None)})
     path = None
     if out_path is not None:
-        path = save_sr_model(generator, out_path, info)
-        history.to_csv(Path(out_path).with_name(f"{Path(out_path).stem}_history.csv"), index=False)
+        path = save_sr_model(generator, out_path, info, overwrite=overwrite)
+        history_csv = Path(out_path).with_name(f"{Path(out_path).stem}_history.csv")
+        with atomic_path(history_csv, overwrite=True) as tmp:  # belongs to the model just written
+            history.to_csv(tmp, index=False)
     n_params = int(sum(np.prod(w.shape) for w in generator.trainable_weights))
     log.info("%s: %d epochs in %.1f s, best val_loss %.5f at epoch %d", name, len(history), seconds,
              history.val_loss[best], best + 1)

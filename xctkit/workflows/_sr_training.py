@@ -148,8 +148,9 @@ def train_sr_models(study: Study, *, models_dir, names=MODEL_NAMES, patch: int =
     built = {n: build_model(n, patch=patch, filters=filters, n_blocks=n_blocks, adv_weight=adv_weight,
                             learning_rate=learning_rate) for n in names}
     root = Path(models_dir)
+    # a chapter re-run retrains into the same folder: its own earlier models are replaced
     runs = {n: train(m, patches, epochs=epochs, learning_rate=learning_rate, out_path=root / f"{n}.keras",
-                     seed=seed, name=n) for n, m in built.items()}
+                     overwrite=True, seed=seed, name=n) for n, m in built.items()}
     return SRTraining(patches, runs, built, root, int(patch))
 
 

@@ -22,11 +22,13 @@ from ._electrodes import (
     place_cbd,
 )
 from ._geometry import ParticleSet, lognormal_diameters, pack_particles, rasterize
-from ._presets import LAB_PROFILES, load_presets, preset_electrode, preset_names
+from ._presets import CALIBRATED_PARAMETER, LAB_PROFILES, calibration_record, load_presets, preset_electrode, preset_names
 
 __all__ = [
     "cycle",
     "LAB_PROFILES",
+    "CALIBRATED_PARAMETER",
+    "calibration_record",
     "load_presets",
     "preset_electrode",
     "preset_names",

@@ -23,7 +23,17 @@ LAB_PROFILES = {
 profile (the report's ``lab_*`` parameters are read from here)."""
 
 
-__all__ = ["load_presets", "preset_names", "preset_electrode"]
+__all__ = ["load_presets", "preset_names", "preset_electrode", "calibration_record", "CALIBRATED_PARAMETER",
+           "LAB_PROFILES"]
+
+CALIBRATED_PARAMETER = {
+    ("dry", "pristine"): ("aspect", (0.3, 1.3)),
+    ("dit", "pristine"): ("waviness_um", (0.0, 12.0)),
+    ("dry", "cycled"): ("anisotropy", (0.15, 2.5)),
+    ("dit", "cycled"): ("anisotropy", (1.0, 5.0)),
+}
+"""(kind, state) -> (parameter name, search bounds)."""
+
 
 
 @functools.cache
@@ -73,3 +83,31 @@ def preset_electrode(sample_id: str, *, shape, seed: int = 0, pristine: Electrod
         pristine = pristine_e
     kw = {**p["cycled"], **overrides}
     return cycle(pristine, seed=seed + 1, name=f"{sample_id}_cycled", **kw)
+
+
+def calibration_record(presets: dict | None = None):
+    """How each preset was calibrated: target vs measured tortuosity, trials, and whether the search
+    converged or stopped at a bound of its parameter (then the target is out of the generator's reach).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (sample, state): ``parameter``, ``value``, ``bound_low``, ``bound_high``,
+        ``at_bound``, ``porosity_measured``, ``tortuosity_target``, ``tortuosity_measured``,
+        ``tortuosity_rel_error``, ``trials``, ``converged``.
+    """
+    import pandas as pd
+
+    presets = load_presets() if presets is None else presets
+    rows = []
+    for sid, p in presets["samples"].items():
+        for state, c in p["calibration"].items():
+            lo, hi = CALIBRATED_PARAMETER[(p["kind"], state)][1]
+            rows.append({"sample": sid, "state": state, "parameter": c["parameter"], "value": c["value"],
+                         "bound_low": lo, "bound_high": hi,
+                         "at_bound": bool(min(abs(c["value"] - lo), abs(c["value"] - hi)) <= 1e-9 * max(1.0, hi)),
+                         "porosity_measured": c["measured_porosity"], "tortuosity_target": c["target_tortuosity"],
+                         "tortuosity_measured": c["measured_tortuosity"],
+                         "tortuosity_rel_error": c["measured_tortuosity"] / c["target_tortuosity"] - 1.0,
+                         "trials": len(c["evaluations"]), "converged": bool(c["converged"])})
+    return pd.DataFrame(rows)

@@ -34,7 +34,7 @@ from .._validate import check_fraction, check_int, check_positive
 from ..io import atomic_path
 from ..micro import tortuosity
 from ..papers import table2
-from ..synth import cycle, dit_electrode, dry_electrode, Electrode, HR_VOXEL_UM
+from ..synth import CALIBRATED_PARAMETER, cycle, dit_electrode, dry_electrode, Electrode, HR_VOXEL_UM
 
 
 __all__ = [
@@ -48,13 +48,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CALIBRATED_PARAMETER = {
-    ("dry", "pristine"): ("aspect", (0.3, 1.3)),
-    ("dit", "pristine"): ("waviness_um", (0.0, 12.0)),
-    ("dry", "cycled"): ("anisotropy", (0.15, 2.5)),
-    ("dit", "cycled"): ("anisotropy", (1.0, 5.0)),
-}
-"""(kind, state) -> (parameter name, search bounds)."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@
    xct_pair
    register
    upscale_to
+   locate_field
+   upscale_field
    Scan
    ScanPair
 """
@@ -70,4 +72,24 @@ __all__ += [
     "resize_for_shuffle",
     "sem_pair",
     "sem_signal",
+]
+
+from ._register import (  # noqa: E402  (issue 13: HR field located inside a larger LR scan)
+    MIN_SCORE,
+    FieldMatch,
+    RegistrationError,
+    area_downsample,
+    locate_field,
+    normalised_cross_correlation,
+    upscale_field,
+)
+
+__all__ += [
+    "MIN_SCORE",
+    "FieldMatch",
+    "RegistrationError",
+    "area_downsample",
+    "locate_field",
+    "normalised_cross_correlation",
+    "upscale_field",
 ]

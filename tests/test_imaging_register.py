@@ -25,13 +25,21 @@ from xctkit.imaging import (
 def ball_packing(shape, *, seed, solid=0.5, r=(3.0, 7.0)):
     """Boolean volume (True = ball) of random overlapping balls until ``solid`` is reached."""
     rng = np.random.default_rng(seed)
-    grids = np.ogrid[tuple(slice(0, n) for n in shape)]
+    shape = tuple(shape)
     out = np.zeros(shape, bool)
-    while out.mean() < solid:
+    total = out.size
+    filled = 0
+    while filled < solid * total:
         c = rng.uniform(0, shape)
         rad = rng.uniform(*r)
+        lo = [max(0, int(ci - rad)) for ci in c]
+        hi = [min(n, int(ci + rad) + 2) for ci, n in zip(c, shape, strict=True)]
+        box = tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
+        grids = np.ogrid[box]
         d2 = sum((g - ci) ** 2 for g, ci in zip(grids, c, strict=True))
-        out |= d2 <= rad * rad
+        sub = out[box]
+        filled += int(np.count_nonzero((d2 <= rad * rad) & ~sub))
+        sub |= d2 <= rad * rad
     return out
 
 

@@ -256,6 +256,20 @@ def _lr_coords(hr_shape, offset, scale, angle_deg: float, centre=None) -> np.nda
     return pts + (np.asarray(offset, dtype=float) - 0.5).reshape((-1,) + (1,) * len(hr_shape))
 
 
+def _sample(lr: np.ndarray, coords: np.ndarray, order: int) -> np.ndarray:
+    """``map_coordinates`` on the bounding box of ``coords`` only (the spline prefilter of the whole LR
+    scan dominated the time), edges extended."""
+    pad = order + 2
+    lo = [max(0, int(np.floor(c.min())) - pad) for c in coords]
+    hi = [min(n, int(np.ceil(c.max())) + pad + 1) for c, n in zip(coords, lr.shape, strict=True)]
+    if any(h - low < 1 for low, h in zip(lo, hi, strict=True)):  # entirely outside: nearest edge voxels
+        lo = [min(max(0, low), n - 1) for low, n in zip(lo, lr.shape, strict=True)]
+        hi = [max(h, low + 1) for low, h in zip(lo, hi, strict=True)]
+    box = lr[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))]
+    shifted = coords - np.asarray(lo, dtype=float).reshape((-1,) + (1,) * (coords.ndim - 1))
+    return ndimage.map_coordinates(box, shifted, order=order, mode="nearest").astype(np.float32)
+
+
 def upscale_field(lr, match: FieldMatch, *, order: int = 3) -> np.ndarray:
     """Interpolate the LR scan onto the located HR field's grid (the registered, upscaled LR).
 
@@ -275,7 +289,7 @@ def upscale_field(lr, match: FieldMatch, *, order: int = 3) -> np.ndarray:
     g = as_grey(lr, "lr", ndim=(2, 3))
     order = check_int(order, "order", min_value=0, max_value=5)
     coords = _lr_coords(match.hr_shape, match.offset, match.scale, match.angle_deg)
-    return ndimage.map_coordinates(g, coords, order=order, mode="nearest").astype(np.float32)
+    return _sample(g, coords, order)
 
 
 def _second_peak(ncc: np.ndarray, peak, min_distance: int) -> float:
@@ -313,7 +327,7 @@ def _subvoxel(ncc: np.ndarray, peak) -> np.ndarray:
 _EDGE = 2  # LR voxels of the template left out on every face (see locate_field)
 
 
-def locate_field(lr, hr, *, scale, angles=(0.0,), min_score: float = MIN_SCORE,
+def locate_field(lr, hr, *, scale, angles=(0.0,), min_score: float = MIN_SCORE, refine: bool = True,
                  min_distance: int = 3, name: str = "") -> FieldMatch:
     """Find where an HR scan lies inside a (larger) LR scan, to sub-voxel precision.
 
@@ -324,7 +338,9 @@ def locate_field(lr, hr, *, scale, angles=(0.0,), min_score: float = MIN_SCORE,
        for each angle in ``angles`` the HR is first rotated about z and the template cropped to the part
        that stays inside the field.
     3. Refinement: a parabola through the correlation peak and its neighbours along each axis
-       (measured error 0.03-0.05 LR voxel RMS on blurred, noisy ball packings).
+       (measured error 0.03-0.05 LR voxel RMS on blurred, noisy ball packings), then (``refine``) phase
+       correlation of the HR with the LR upscaled onto the located field, on the HR grid
+       (``skimage.registration.phase_cross_correlation``, 1/20 HR voxel).
     4. The score is the Pearson correlation at the refined offset; below ``min_score`` the pair is refused.
 
     Supported: translations anywhere in the LR field (the HR field must lie inside it, up to 2 LR voxels
@@ -345,6 +361,8 @@ def locate_field(lr, hr, *, scale, angles=(0.0,), min_score: float = MIN_SCORE,
         ``np.arange(-3, 3.01, 0.5)`` searches ±3° in 0.5° steps (13x the time).
     min_score : float
         Refuse matches whose ``score`` is below this (default :data:`MIN_SCORE` = 0.5).
+    refine : bool
+        Polish the offset by phase correlation on the HR grid (step 3; costs one upscaling of the field).
     min_distance : int
         Exclusion radius (LR voxels) around the peak for the second peak of ``peak_ratio``.
     name : str
@@ -424,11 +442,21 @@ def locate_field(lr, hr, *, scale, angles=(0.0,), min_score: float = MIN_SCORE,
     # phase correlation of the template with the LR crop (Hann window, upsample 50) gave 0.05-0.10, max 0.2
     frac = _subvoxel(ncc, peak)
     offset = np.asarray(peak, dtype=float) + frac - margin
+    if refine:
+        # polish on the HR grid: phase correlation (1/20 HR voxel) of the HR with the LR upscaled onto the
+        # located field; on the virtual lab's same-field pairs it cut the error from <= 0.27 to <= 0.07 HR
+        # voxel. A residual beyond one LR voxel means the polish failed: the parabola's offset is kept.
+        from ._pairs import register
+
+        trial = FieldMatch(offset, angle, float("nan"), coarse, ratio, s, tuple(hr_g.shape), (), lr_g[:0])
+        res = register(upscale_field(lr_g, trial), hr_g, upsample=20).shift_vox
+        if np.all(np.abs(res) <= s):
+            offset = offset - res / s
     # score: Pearson correlation of the (unrotated, uncropped) template with the LR sampled at the offset
     hr_lr = area_downsample(hr_g, s)
     coords = _lr_coords(hr_lr.shape, offset, np.ones(lr_g.ndim), angle, centre=field_lr[-2:] / 2)
     inside = tuple(slice(m, n - m) for m, n in zip(margin, hr_lr.shape, strict=True))
-    sampled = ndimage.map_coordinates(lr_g, coords, order=3, mode="nearest")
+    sampled = _sample(lr_g, coords, 3)
     score = _pearson(sampled[inside], hr_lr[inside])
     lo = np.clip(np.floor(offset + 1e-9).astype(int), 0, None)
     hi = np.minimum(np.ceil(offset + field_lr - 1e-9).astype(int), lr_g.shape)

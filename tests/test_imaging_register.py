@@ -202,3 +202,53 @@ def test_rotation_about_z_is_found_on_the_searched_grid():
     up = upscale_field(lr, m)
     still = locate_field(lr, hr, scale=2, min_score=-1)  # translation only fits worse
     assert np.corrcoef(up.ravel(), hr.ravel())[0, 1] > 0.95 and m.score > still.score
+
+
+# ------------------------------------------------------------------------------------ sr.load_pairs
+
+
+def _write_study(root, pairs):
+    from xctkit.io import write_manifest, write_tiff
+
+    rows = []
+    for name, lr, hr in pairs:
+        write_tiff(root / f"{name}_lr.tif", lr, voxel_um=2.0)
+        write_tiff(root / f"{name}_hr.tif", hr, voxel_um=1.0)
+        rows += [dict(id=f"{name}_lr", path=f"{name}_lr.tif", voxel_um=2.0, modality="xct", state="pristine",
+                      electrode=name, resolution="lr", pair=f"{name}_hr"),
+                 dict(id=f"{name}_hr", path=f"{name}_hr.tif", voxel_um=1.0, modality="xct", state="pristine",
+                      electrode=name, resolution="hr", pair=f"{name}_lr")]
+    return write_manifest(root / "manifest.yaml", rows)
+
+
+def test_load_pairs_locates_interior_hr_fields_and_refuses_unrelated_pairs(tmp_path):
+    from xctkit import sr
+    from xctkit.io import read_manifest
+
+    lr, hr, true = make_pair(seed=12)
+    path = _write_study(tmp_path, [("e1", lr, hr)])
+    (p,) = sr.load_pairs(read_manifest(path), crop_vox=2)
+    np.testing.assert_allclose(p.offset_lr_vox, true, atol=0.25)
+    np.testing.assert_allclose(p.shift_vox, -true * 2, atol=0.5)  # HR voxels, ndimage.shift convention
+    assert p.match_score > 0.8
+    assert p.lr_up.shape == p.hr.shape == tuple(n - 4 for n in hr.shape)
+    # the old same-corner registration would have correlated at ~0; the located field agrees with HR
+    assert np.corrcoef(p.lr_up.ravel(), p.hr.ravel())[0, 1] > 0.8
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    other, _, _ = make_pair(seed=13)
+    path = _write_study(bad, [("e1", lr, hr), ("e2", other, hr)])
+    with pytest.raises(RegistrationError, match=r"LR 'e2_lr' / HR 'e2_hr'.*match score"):
+        sr.load_pairs(read_manifest(path))
+
+
+@pytest.mark.parametrize("seed", [20, 21])
+def test_default_threshold_separates_true_from_unrelated_pairs_with_margin(seed):
+    from xctkit.imaging import MIN_SCORE
+
+    lr, hr, _ = make_pair(seed=seed, noise_lr=0.3, noise_hr=0.1)
+    other, _, _ = make_pair(seed=seed + 50, noise_lr=0.3, noise_hr=0.1)
+    true = locate_field(lr, hr, scale=2).score
+    unrelated = locate_field(other, hr, scale=2, min_score=-1).score
+    assert true > MIN_SCORE + 0.2 and unrelated < MIN_SCORE - 0.1, (true, unrelated)

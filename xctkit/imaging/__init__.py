@@ -6,6 +6,8 @@
    xct_pair
    register
    upscale_to
+   locate_field
+   upscale_field
    Scan
    ScanPair
 """
@@ -75,3 +77,23 @@ __all__ += [
 from ._cutouts import random_cutouts  # noqa: E402  (the one 2-D training-set sampler)
 
 __all__ += ["random_cutouts"]
+
+from ._register import (  # noqa: E402  (issue 13: HR field located inside a larger LR scan)
+    MIN_SCORE,
+    FieldMatch,
+    RegistrationError,
+    area_downsample,
+    locate_field,
+    normalised_cross_correlation,
+    upscale_field,
+)
+
+__all__ += [
+    "MIN_SCORE",
+    "FieldMatch",
+    "RegistrationError",
+    "area_downsample",
+    "locate_field",
+    "normalised_cross_correlation",
+    "upscale_field",
+]

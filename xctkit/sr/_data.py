@@ -97,9 +97,15 @@ class RegisteredPair:
     voxel_um : float
         HR voxel, µm.
     shift_vox : (3,) ndarray
-        Registration shift applied to the LR, HR voxels.
+        Registration shift applied to the LR, HR voxels (``scipy.ndimage.shift`` convention on the LR
+        upscaled from the same corner: minus the HR field's offset in the LR scan, in HR voxels).
     hr_id, lr_id : str
         Manifest ids.
+    match_score : float
+        Pearson correlation of the area-averaged HR with the LR at the located offset
+        (:func:`xctkit.imaging.locate_field`); nan when not measured.
+    offset_lr_vox : (3,) ndarray or None
+        Corner of the HR field in the LR scan, LR voxels.
     """
 
     electrode: str
@@ -110,10 +116,19 @@ class RegisteredPair:
     shift_vox: np.ndarray
     hr_id: str = ""
     lr_id: str = ""
+    match_score: float = float("nan")
+    offset_lr_vox: np.ndarray | None = None
 
 
-def load_pairs(manifest, *, electrodes=None, crop_vox: int = 3) -> list[RegisteredPair]:
-    """Read every LR/HR pair of a manifest, upscale the LR onto the HR grid and register it.
+def load_pairs(manifest, *, electrodes=None, crop_vox: int = 3, min_score: float | None = None,
+               angles=(0.0,)) -> list[RegisteredPair]:
+    """Read every LR/HR pair of a manifest, locate the HR field in the LR scan, and upscale the LR onto it.
+
+    The HR scan may be an interior sub-volume of the LR scan at an unknown offset (as microscopes
+    deliver them) or cover the same field: :func:`xctkit.imaging.locate_field` searches the whole LR
+    scan by normalised cross-correlation on the LR grid, refines the offset to sub-voxel precision and
+    scores the match; the LR is then interpolated (cubic) onto the located HR grid. Every pair is scored,
+    and a pair that does not match is refused, never returned.
 
     Parameters
     ----------
@@ -123,15 +138,25 @@ def load_pairs(manifest, *, electrodes=None, crop_vox: int = 3) -> list[Register
         Only pairs of these electrodes.
     crop_vox : int
         HR voxels cropped from every face after registration (edge-extended LR data).
+    min_score : float, optional
+        Refusal threshold on the match score (default :data:`xctkit.imaging.MIN_SCORE`, 0.5).
+    angles : sequence of float
+        Rotations about z to search, degrees (default: translation only; see ``locate_field``).
 
     Returns
     -------
     list of RegisteredPair
+
+    Raises
+    ------
+    xctkit.imaging.RegistrationError
+        A pair whose match score is below ``min_score`` (the message names both scan ids and the score).
     """
-    from ..imaging import register_scans
+    from ..imaging import MIN_SCORE, locate_field, upscale_field
     from ..io import read_tiff, read_zarr
 
     crop_vox = check_int(crop_vox, "crop_vox", min_value=0)
+    min_score = MIN_SCORE if min_score is None else min_score
     out = []
     for lr_s, hr_s in manifest.pairs():
         if electrodes is not None and hr_s.electrode not in electrodes:
@@ -139,11 +164,15 @@ def load_pairs(manifest, *, electrodes=None, crop_vox: int = 3) -> list[Register
         read = read_zarr if lr_s.path.suffix == ".zarr" else read_tiff
         lr = read(lr_s.path, voxel_um=lr_s.voxel_um)
         hr = (read_zarr if hr_s.path.suffix == ".zarr" else read_tiff)(hr_s.path, voxel_um=hr_s.voxel_um)
-        lr_up, reg = register_scans(np.asarray(lr.array), np.asarray(hr.array), lr_voxel_um=lr.voxel_um,
-                                    hr_voxel_um=hr.voxel_um)
+        hr_g = as_grey(hr.array, f"HR scan {hr_s.id!r}", ndim=3)
+        lr_g = as_grey(lr.array, f"LR scan {lr_s.id!r}", ndim=3)
+        match = locate_field(lr_g, hr_g, scale=float(lr.voxel_um) / float(hr.voxel_um), angles=angles,
+                             min_score=min_score, name=f"LR {lr_s.id!r} / HR {hr_s.id!r}")
+        lr_up = upscale_field(lr_g, match)
         sl = tuple(slice(crop_vox, n - crop_vox) for n in lr_up.shape)
-        out.append(RegisteredPair(hr_s.electrode, hr_s.state, lr_up[sl], as_grey(hr.array, "hr")[sl],
-                                  float(hr.voxel_um), reg.shift_vox, hr_s.id, lr_s.id))
+        out.append(RegisteredPair(hr_s.electrode, hr_s.state, lr_up[sl], hr_g[sl], float(hr.voxel_um),
+                                  -match.offset_hr_vox, hr_s.id, lr_s.id, float(match.score),
+                                  np.asarray(match.offset)))
     if not out:
         raise ValueError("the manifest has no LR/HR pairs" + (f" for electrodes {list(electrodes)}" if electrodes else ""))
     return out

@@ -9,7 +9,7 @@ from xctkit import workflows
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory):
-    return make_user_study(tmp_path_factory.mktemp("user"), hr_shape=(18, 48, 48))
+    return make_user_study(tmp_path_factory.mktemp("user"), hr_shape=(27, 48, 48))
 
 
 def test_a_user_manifest_becomes_a_study(manifest):
@@ -41,3 +41,37 @@ def test_held_out_electrodes_and_what_a_study_lacks(manifest):
     assert workflows.missing_inputs(None, ["truth", "sem_sections"]) == []
     with pytest.raises(ValueError, match="needs"):
         workflows.missing_inputs(manifest, ["nonsense"])
+
+
+def test_user_pairs_register_inside_the_larger_lr_field(manifest):
+    """load_pairs finds each HR field at the offset the test wrote into the manifest's notes."""
+    import ast
+
+    from xctkit import sr
+
+    study = workflows.Study.from_manifest(manifest)
+    pairs = sr.load_pairs(study.manifest, electrodes=["cellB"])
+    (p,) = pairs
+    truth = ast.literal_eval(study.manifest.get(p.hr_id).notes.split("offset ")[1])
+    np.testing.assert_allclose(p.offset_lr_vox, truth, atol=0.25)
+    assert p.match_score > 0.8
+    # the upscaled LR now lies on the HR grid: its correlation with the HR is high, not ~0
+    assert np.corrcoef(p.lr_up.ravel(), p.hr.ravel())[0, 1] > 0.7
+
+
+def test_sr_chain_on_16_bit_user_scans(manifest, tmp_path):
+    """Train a small CNN on the user's training electrodes and evaluate on the held-out one, in the
+    scans' own (16-bit) units: finite metrics, the window's data range, no leakage."""
+    study = workflows.Study.from_manifest(manifest)
+    run = workflows.train_sr_models(study, models_dir=tmp_path, names=("CNN",), patch=24, n_patches=64,
+                                    epochs=2, learning_rate=1e-3, seed=0)
+    assert set(run.patches.electrode_train) | set(run.patches.electrode_val) <= {"cellA", "cellB"}
+    window = run.patches.normalisation
+    assert 5000 < window.lo < window.hi < 65535  # fitted in uint16 units
+    models, infos = workflows.load_sr_models(study, tmp_path, names=("CNN",))
+    from xctkit import sr
+
+    pred = workflows.predict_test_set(models, sr.load_pairs(study.manifest, electrodes=study.test_electrodes))
+    assert pred.window == window
+    q = workflows.quality_table(pred, n_rois=4, roi_size=(8, 24, 24), seed=0)
+    assert np.isfinite(q.psnr_db).all() and (q.psnr_db > 5).all() and (q.ssim > 0).all()

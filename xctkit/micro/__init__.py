@@ -41,7 +41,7 @@ from ._porosity import phase_fractions, porosity, solid_mask
 from ._rev import REVAnalysis, rev_analysis
 from ._sizes import SizeDistribution, particle_sizes
 from ._surface import SurfaceArea, surface_area
-from ._tortuosity import Tortuosity, percolating_fraction, tortuosity
+from ._tortuosity import NonPercolatingWarning, Tortuosity, percolating_fraction, tortuosity
 
 __all__ = [
     "porosity",
@@ -50,6 +50,7 @@ __all__ = [
     "tortuosity",
     "Tortuosity",
     "percolating_fraction",
+    "NonPercolatingWarning",
     "particle_sizes",
     "SizeDistribution",
     "local_thickness",

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._validate import PhaseWarning, as_phases, as_rng, check_int, check_positive
 from ..phases import NMC
+from ._tortuosity import NonPercolatingWarning
 
 __all__ = ["REVAnalysis", "rev_analysis"]
 
@@ -137,6 +138,7 @@ def rev_analysis(labels, *, voxel_um: float, metric="porosity", sizes_vox=None, 
     # the whole volume was checked above; a small sub-volume without solid is a valid sample, not a mistake
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PhaseWarning)
+        warnings.simplefilter("ignore", NonPercolatingWarning)  # a small cube may not percolate: NaN, filtered
         for s in sizes:
             edge = [min(int(s), n) for n in lab.shape]
             vals = []

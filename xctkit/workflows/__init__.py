@@ -97,6 +97,7 @@ from ._stereology_routes import (
     star_test,
     table1_analogue,
     table1_display,
+    table1_trends,
     train_sem_sr,
     validation_summary,
 )
@@ -120,5 +121,5 @@ __all__ = [
     "SEMSuperResolution", "StarTest", "centre_distance_validation", "crack_datasets", "crack_size_comparison",
     "describe_trend", "fig4_crop", "local_figure_frames", "point_section_errors", "radius_prior",
     "radius_unfolding", "run_sem_study", "sem_findings", "sem_key_numbers", "sem_routes", "sem_study",
-    "star_test", "table1_analogue", "table1_display", "train_sem_sr", "validation_summary",
+    "star_test", "table1_analogue", "table1_display", "table1_trends", "train_sem_sr", "validation_summary",
 ]

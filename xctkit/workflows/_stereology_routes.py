@@ -64,7 +64,7 @@ from ._stereology import (
 __all__ = [
     "MAIN_ROUTE", "TRUE_ROUTE", "TRUE_LR_ROUTE", "CLASSICAL_ROUTES", "MIN_PARTICLE_UM2", "FIG4_CROP_PX",
     "RadiusPrior", "radius_prior", "SEMStudy", "sem_study", "SEMSuperResolution", "train_sem_sr",
-    "SEMRoutes", "sem_routes", "run_sem_study", "fig4_crop", "table1_analogue", "table1_display",
+    "SEMRoutes", "sem_routes", "classical_route", "unet_route", "analyse_route", "route_scores", "run_sem_study", "fig4_crop", "table1_analogue", "table1_display",
     "describe_trend", "CrackDatasets", "crack_datasets", "local_figure_frames", "crack_size_comparison",
     "centre_distance_validation", "PointSectionErrors", "point_section_errors", "RadiusUnfolding",
     "radius_unfolding", "StarTest", "star_test", "sem_key_numbers", "sem_findings", "validation_summary",
@@ -365,6 +365,79 @@ def _crack_scores_2d(phase, truth, pixel_um):
     return crack_scores(cracks, (np.asarray(truth) == CRACK)[None])
 
 
+def classical_route(images: dict, *, pixel_um: float, crack_threshold: float) -> dict:
+    """Classical phase-wise segmentation (:func:`xctkit.segment.segment_sem`) of every image.
+
+    Parameters
+    ----------
+    images : dict of label -> sequence of (Y, X) ndarray of float
+        SEM images per condition (any of LR, SR, HR).
+    pixel_um : float
+        Their pixel edge, µm.
+    crack_threshold : float
+        From :func:`xctkit.segment.fit_crack_threshold` on training images of the same kind.
+
+    Returns
+    -------
+    dict of label -> list of (Y, X) ndarray of uint8
+        ``PORE`` / ``NMC`` / ``CRACK``.
+    """
+    return {k: [segment_sem(g, pixel_um=pixel_um, crack_threshold=crack_threshold) for g in ims]
+            for k, ims in images.items()}
+
+
+def unet_route(model, images: dict, *, threshold: float) -> dict:
+    """U-Net phase-wise segmentation with crack threshold t (paper 003, Eq. 7) of every image."""
+    return {k: [probs_to_phase(predict_proba(model, g), t=threshold) for g in ims] for k, ims in images.items()}
+
+
+def analyse_route(segmentations: dict, *, pixel_um: float, tables: dict | None = None, oracle: dict | None = None,
+                  min_particle_um2: float = MIN_PARTICLE_UM2) -> dict:
+    """Paper 003's descriptor chain (:func:`xctkit.stereology.analyse_sections`) per condition.
+
+    Parameters
+    ----------
+    segmentations : dict of label -> sequence of (Y, X) ndarray of uint8
+    pixel_um : float
+    tables : dict of str -> CentreDistanceTable, optional
+    oracle : dict of label -> sequence of (Y, X) ndarray, optional
+        True relative centre distances per condition.
+    min_particle_um2 : float
+
+    Returns
+    -------
+    dict of label -> SectionAnalysis
+    """
+    return {k: analyse_sections(ph, pixel_um=pixel_um, tables=tables, min_particle_um2=min_particle_um2,
+                                **({"oracle": oracle[k]} if oracle is not None else {}))
+            for k, ph in segmentations.items()}
+
+
+def route_scores(route: str, segmentations: dict, truth: dict, *, pixel_um: float):
+    """Pixel accuracy and crack precision/recall (:func:`xctkit.segment.crack_scores`) of one route.
+
+    Parameters
+    ----------
+    route : str
+    segmentations, truth : dict of label -> sequence of (Y, X) ndarray of uint8
+        Segmented and true phases on the same grid.
+    pixel_um : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``route``, ``condition``, ``image``, ``accuracy``, ``crack_recall``, ``crack_precision``
+        (NaN where there is no true / no detected crack pixel).
+    """
+    rows = []
+    for k, segs in segmentations.items():
+        for i, (s, tr) in enumerate(zip(segs, truth[k], strict=True)):
+            cs = _crack_scores_2d(s, tr, pixel_um)
+            rows.append({"route": route, "condition": k, "image": i, "accuracy": phase_accuracy(s, tr),
+                         "crack_recall": cs.recall, "crack_precision": cs.precision})
+    return _frame(rows, columns=["route", "condition", "image", "accuracy", "crack_recall", "crack_precision"])
+
+
 @dataclass(frozen=True)
 class SEMRoutes:
     """Every route's segmentations and descriptors, per condition.
@@ -438,6 +511,8 @@ def sem_routes(study: SEMStudy, sr: SEMSuperResolution, prior: RadiusPrior, *, u
     -------
     SEMRoutes
     """
+    import pandas as pd
+
     for arg, val, cls in (("study", study, SEMStudy), ("sr", sr, SEMSuperResolution), ("prior", prior, RadiusPrior)):
         if not isinstance(val, cls):
             raise TypeError(f"`{arg}` must be a {cls.__name__}, got {type(val).__name__}")
@@ -459,30 +534,20 @@ def sem_routes(study: SEMStudy, sr: SEMSuperResolution, prior: RadiusPrior, *, u
               "SR": (sr.sr, ETA)}
     segs, px = {}, {}
     for route, kind in CLASSICAL_ROUTES.items():
-        by_cond, px[route] = images[kind]
-        segs[route] = {k: [segment_sem(g, pixel_um=px[route], crack_threshold=thresholds[kind].threshold)
-                           for g in ims] for k, ims in by_cond.items()}
-    segs[MAIN_ROUTE] = {k: [probs_to_phase(predict_proba(unet.model, g), t=t_sel.threshold) for g in ims]
-                        for k, ims in sr.sr.items()}
-    px[MAIN_ROUTE] = ETA
-    order = ["HR, classical", "LR, classical", "SR, classical", MAIN_ROUTE]
-    segs, px = {r: segs[r] for r in order}, {r: px[r] for r in order}
-    rows = []
-    for r, by_cond in segs.items():
-        for k, d in study.test.items():
-            truth = d.phases if px[r] == ETA else lr_truth[k]
-            for i, (s, tr) in enumerate(zip(by_cond[k], truth, strict=True)):
-                cs = _crack_scores_2d(s, tr, px[r])
-                rows.append({"route": r, "condition": k, "image": i, "accuracy": phase_accuracy(s, tr),
-                             "crack_recall": cs.recall, "crack_precision": cs.precision})
+        ims, px[route] = images[kind]
+        segs[route] = classical_route(ims, pixel_um=px[route], crack_threshold=thresholds[kind].threshold)
+    segs[MAIN_ROUTE], px[MAIN_ROUTE] = unet_route(unet.model, sr.sr, threshold=t_sel.threshold), ETA
+    true_phases = {k: d.phases for k, d in study.test.items()}
+    scores = pd.concat([route_scores(r, segs[r], true_phases if px[r] == ETA else lr_truth, pixel_um=px[r])
+                        for r in segs], ignore_index=True)
     t0 = time.perf_counter()
     chain = {"tables": prior.tables, "min_particle_um2": min_particle_um2}
-    analyses = {TRUE_ROUTE: {k: analyse_sections(d.phases, pixel_um=ETA, oracle=d.oracle, **chain)
-                             for k, d in study.test.items()},
-                TRUE_LR_ROUTE: {k: analyse_sections(lr_truth[k], pixel_um=ETA_LR, **chain) for k in study.test}}
+    analyses = {TRUE_ROUTE: analyse_route(true_phases, pixel_um=ETA, oracle={k: d.oracle for k, d in study.test.items()},
+                                          **chain),
+                TRUE_LR_ROUTE: analyse_route(lr_truth, pixel_um=ETA_LR, **chain)}
     for r, by_cond in segs.items():
-        analyses[r] = {k: analyse_sections(by_cond[k], pixel_um=px[r], **chain) for k in study.test}
-    return SEMRoutes(unet, t_sel, thresholds, segs, px, lr_truth, analyses, _frame(rows),
+        analyses[r] = analyse_route(by_cond, pixel_um=px[r], **chain)
+    return SEMRoutes(unet, t_sel, thresholds, segs, px, lr_truth, analyses, scores,
                      time.perf_counter() - t0)
 
 

@@ -329,6 +329,7 @@ def train_sem_sr(study: SEMStudy, *, filters: int = 16, n_blocks: int = 2, epoch
     content : str
         Content loss of :func:`xctkit.sr.content_loss` (``'encoder'`` trains a small SEM encoder).
     seed : int
+        Seeds the cut-outs, the initial weights (``keras.utils.set_random_seed``) and training.
 
     Returns
     -------
@@ -340,6 +341,11 @@ def train_sem_sr(study: SEMStudy, *, filters: int = 16, n_blocks: int = 2, epoch
     patches = sem_patch_set([p for _, p in fit], val_pairs=[p for _, p in val], patch_hr=patch_px,
                             n_patches=n_patches, n_val_patches=max(n_patches // 6, 16), seed=seed)
     extractor = train_sem_encoder([p.hr for _, p in fit], seed=seed).encoder if content == "encoder" else None
+    import keras
+
+    # the layers draw unseeded initialisers from Python's global `random` (Keras 3), so without this the
+    # initial weights, hence the whole chapter after section 3, differed from run to run
+    keras.utils.set_random_seed(int(seed))
     generator = srgan_generator(filters=filters, n_blocks=n_blocks, upscale=2, name="sem_srgan")
     gan = make_adversarial(generator, srgan_discriminator(patch_px, filters=filters), adv_weight=adv_weight,
                            learning_rate=learning_rate, content_loss=content_loss(content, extractor=extractor))

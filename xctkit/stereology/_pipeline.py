@@ -7,9 +7,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import as_rng, check_int, check_nonnegative, check_positive
-from ..phases import CRACK, NMC, PORE
+from ..phases import CRACK, PORE
 from ._centre import CentreDistanceTable, relative_centre_distance
-from ._descriptors import crack_descriptors, particle_descriptors
+from ._descriptors import (
+    crack_descriptors,
+    crack_intensity,
+    global_porosity,
+    particle_descriptors,
+    surface_density_intercepts,
+)
 from ._instances import as_phase_image, crack_instances, particle_instances
 from ._local import DEFAULT_BIN_EDGES, local_porosity
 
@@ -179,13 +185,15 @@ def analyse_sections(phases, *, pixel_um: float, tables: dict | None = None, ora
         sp_used = lut[sp]
         n_part = int(np.count_nonzero(lab != PORE))
         n_crack_px = int(np.count_nonzero(lab == CRACK))
-        solid = lab == NMC
-        crossings = int(np.count_nonzero(solid[1:] != solid[:-1]) + np.count_nonzero(solid[:, 1:] != solid[:, :-1]))
+        # the per-image estimators come from _descriptors (Eqs. 11-12 and 2 P_L); the counts behind
+        # them are kept so that the pooled values are ratios of totals
+        line_um = 2.0 * n_part * pixel_um  # row + column test lines inside particles
+        sv = surface_density_intercepts(lab, pixel_um=pixel_um)
+        crossings = int(round(sv * line_um / 2.0)) if n_part else 0  # sv = 2 crossings / line length
         rows.append({"image": i, "n_cracks": len(cf), "crack_px": n_crack_px, "particle_px": n_part,
-                     "solid_crossings": crossings, "line_length_um": 2.0 * n_part * pixel_um,
-                     "area_um2": n_part * pixel_um**2,
-                     "rho": n_crack_px / n_part if n_part else np.nan,
-                     "lambda_per_um2": len(cf) / (n_part * pixel_um**2) if n_part else np.nan})
+                     "solid_crossings": crossings, "line_length_um": line_um,
+                     "area_um2": n_part * pixel_um**2, "rho": global_porosity(lab),
+                     "lambda_per_um2": crack_intensity(len(cf), lab, pixel_um=pixel_um)})
         maps = {name: relative_centre_distance(sp_used, pixel_um=pixel_um, table=t) for name, t in tables.items()}
         if oracle is not None:
             true = np.asarray(oracle[i], dtype=np.float32)

@@ -25,6 +25,11 @@ below only transform or measure arrays; segmentation results come into ``micro``
    virtual_study
    sem_patch_set
    super_resolve_sem
+   radius_prior
+   sem_study
+   train_sem_sr
+   sem_routes
+   run_sem_study
 """
 
 from ._calibrate import CALIBRATED_PARAMETER, Calibration, calibrate, calibrate_presets, calibrate_state, measure
@@ -60,6 +65,46 @@ from ._sr_training import (
     quality_vs_paper,
     train_sr_models,
 )
+from ._stereology_routes import (
+    CLASSICAL_ROUTES,
+    FIG4_CROP_PX,
+    MAIN_ROUTE,
+    MIN_PARTICLE_UM2,
+    TRUE_LR_ROUTE,
+    TRUE_ROUTE,
+    CrackDatasets,
+    PointSectionErrors,
+    RadiusPrior,
+    RadiusUnfolding,
+    SEMRoutes,
+    SEMStudy,
+    analyse_route,
+    classical_route,
+    route_scores,
+    unet_route,
+    SEMSuperResolution,
+    StarTest,
+    centre_distance_validation,
+    crack_datasets,
+    crack_size_comparison,
+    describe_trend,
+    fig4_crop,
+    local_figure_frames,
+    point_section_errors,
+    radius_prior,
+    radius_unfolding,
+    run_sem_study,
+    sem_findings,
+    sem_key_numbers,
+    sem_routes,
+    sem_study,
+    star_test,
+    table1_analogue,
+    table1_display,
+    table1_trends,
+    train_sem_sr,
+    validation_summary,
+)
 from ._study import NEEDS, Study, StudyError, missing_inputs, open_study
 
 __all__ = [
@@ -75,4 +120,10 @@ __all__ = [
     "size_distributions", "summarize_quality",
     "ConditionData", "local_table", "sem_patch_set", "size_distances", "super_resolve_sem",
     "validation_table", "virtual_study",
+    "CLASSICAL_ROUTES", "FIG4_CROP_PX", "MAIN_ROUTE", "MIN_PARTICLE_UM2", "TRUE_LR_ROUTE", "TRUE_ROUTE",
+    "CrackDatasets", "PointSectionErrors", "RadiusPrior", "RadiusUnfolding", "SEMRoutes", "SEMStudy",
+    "SEMSuperResolution", "StarTest", "analyse_route", "classical_route", "route_scores", "unet_route", "centre_distance_validation", "crack_datasets", "crack_size_comparison",
+    "describe_trend", "fig4_crop", "local_figure_frames", "point_section_errors", "radius_prior",
+    "radius_unfolding", "run_sem_study", "sem_findings", "sem_key_numbers", "sem_routes", "sem_study",
+    "star_test", "table1_analogue", "table1_display", "table1_trends", "train_sem_sr", "validation_summary",
 ]

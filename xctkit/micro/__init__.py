@@ -27,8 +27,20 @@
    StateComparison
    intensity_shift
    IntensityShift
+   porosity_dask
+   phase_fractions_dask
+   surface_area_dask
+   particle_sizes_dask
+   tortuosity_subvolumes
 """
 
+from ._chunked import (
+    particle_sizes_dask,
+    phase_fractions_dask,
+    porosity_dask,
+    surface_area_dask,
+    tortuosity_subvolumes,
+)
 from ._expansion import (
     Expansion,
     Microstructure,
@@ -73,4 +85,9 @@ __all__ = [
     "StateComparison",
     "intensity_shift",
     "IntensityShift",
+    "porosity_dask",
+    "phase_fractions_dask",
+    "surface_area_dask",
+    "particle_sizes_dask",
+    "tortuosity_subvolumes",
 ]

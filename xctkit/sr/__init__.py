@@ -19,6 +19,7 @@ splits, training, tiled and out-of-core inference, image-quality metrics.
    load_sr_model
    predict_image
    super_resolve
+   super_resolve_dask
    super_resolve_zarr
    enhance_lr_zarr
    image_quality
@@ -48,7 +49,14 @@ from ._evaluate import (  # noqa: E402
     summarize_quality,
 )
 from ._gan import AdversarialSR, make_adversarial  # noqa: E402
-from ._inference import enhance_lr_zarr, predict_image, super_resolve, super_resolve_zarr, tile_plan  # noqa: E402
+from ._inference import (  # noqa: E402
+    enhance_lr_zarr,
+    predict_image,
+    super_resolve,
+    super_resolve_dask,
+    super_resolve_zarr,
+    tile_plan,
+)
 from ._metrics import ImageQuality, image_quality, random_rois, roi_quality  # noqa: E402
 from ._models import (  # noqa: E402
     PAPER_PARAMETERS,
@@ -104,6 +112,7 @@ __all__ = [
     "srgan_discriminator",
     "srgan_generator",
     "super_resolve",
+    "super_resolve_dask",
     "super_resolve_zarr",
     "tile_plan",
     "train",

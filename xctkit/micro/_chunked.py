@@ -99,42 +99,56 @@ _GATHER_LIMIT = 20_000_000  # values gathered to the client at most (float32: 80
 
 
 def _order_statistics(field, ranks, lo: float, hi: float) -> dict[int, float]:
-    """Exact k-th smallest values of a chunked float array (0-based ranks), by histogram + gather.
+    """Exact k-th smallest values of a chunked float array (0-based ranks; NaN ignored).
 
     Why not dask's ``percentile``: it is approximate (per-chunk percentiles merged), and the
     volume-preserving iso-level must equal ``np.quantile`` on the whole field for the area to match.
-    Each round histograms the values inside the current interval and narrows it to the bin holding
-    the ranks; once that bin holds few enough values, they are gathered and sorted.
+    Each round histograms the values inside the current interval and narrows it to the bins holding
+    the ranks; once those hold few enough values, they are gathered and sorted.
     """
-    import dask
 
     ranks = sorted(set(int(r) for r in ranks))
     a, b = float(lo), float(np.nextafter(np.float32(hi), np.float32(np.inf)))
     below = 0  # values < a
-    blocks = field.to_delayed().ravel()
+    nb = field.numblocks
     for _ in range(8):
         edges = np.linspace(a, b, _HIST_BINS + 1, dtype=np.float64)
 
         def hist(x, edges=edges, a=a, b=b):
             x = x[(x >= a) & (x < b)]
-            return np.bincount(np.searchsorted(edges, x, side="right") - 1, minlength=_HIST_BINS)[:_HIST_BINS]
+            c = np.bincount(np.searchsorted(edges, x, side="right") - 1, minlength=_HIST_BINS)[:_HIST_BINS]
+            return c.reshape((1,) * field.ndim + (_HIST_BINS,))
 
-        counts = np.sum(dask.compute(*[dask.delayed(hist)(blk) for blk in blocks]), axis=0)
+        counts = field.map_blocks(hist, new_axis=field.ndim, dtype=np.int64,
+                                  chunks=tuple((1,) * n for n in nb) + ((_HIST_BINS,),))
+        counts = counts.sum(axis=tuple(range(field.ndim))).compute()
         cum = below + np.cumsum(counts)
         j0 = int(np.searchsorted(cum, ranks[0], side="right"))
         j1 = int(np.searchsorted(cum, ranks[-1], side="right"))
-        na = below + (int(cum[j0 - 1] - below) if j0 > 0 else 0)
-        a_new, b_new = float(edges[j0]), float(edges[j1 + 1])
-        n_in = int(cum[j1] - (cum[j0 - 1] if j0 > 0 else below))
-        a, b, below = a_new, b_new, na
+        new_below = int(cum[j0 - 1]) if j0 > 0 else below
+        n_in = int(cum[j1]) - new_below
+        a, b, below = float(edges[j0]), float(edges[j1 + 1]), new_below
         if n_in <= _GATHER_LIMIT or b <= float(np.nextafter(np.float32(a), np.float32(np.inf))):
             break
-
-    def gather(x, a=a, b=b):
-        return x[(x >= a) & (x < b)].ravel()
-
-    vals = np.sort(np.concatenate(dask.compute(*[dask.delayed(gather)(blk) for blk in blocks])))
+    flat = field.ravel()
+    vals = np.sort(flat[(flat >= a) & (flat < b)].compute())
     return {r: float(vals[r - below]) for r in ranks}
+
+
+def _outer_layer_to_nan(block, block_info=None):
+    """NaN on the one-voxel padding of the whole array (so statistics see the unpadded field only)."""
+    loc = block_info[0]["array-location"]
+    shape = block_info[0]["shape"]
+    out = block.copy()
+    for ax, (start, stop) in enumerate(loc):
+        idx = [slice(None)] * block.ndim
+        if start == 0:
+            idx[ax] = 0
+            out[tuple(idx)] = np.nan
+        if stop == shape[ax]:
+            idx[ax] = -1
+            out[tuple(idx)] = np.nan
+    return out
 
 
 def _mc_block_area(block, *, level, offset, shape, has_low):
@@ -209,19 +223,18 @@ def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float =
     vol = float(mask.size) * voxel_um**3
     if frac in (0.0, 1.0):
         return SurfaceArea(0.0, vol, frac * vol, 0.0, 0.0 if frac else float("nan"))
-    field = da.pad(mask.astype(np.float32), 1, mode="edge")
+    radius = int(4.0 * smooth_vox + 0.5) if smooth_vox > 0 else 1  # scipy's truncate=4.0
+    # da.pad adds one-voxel chunks at each face; merge them back (tiny chunks multiply the tasks)
+    field = da.pad(mask.astype(np.float32), 1, mode="edge").rechunk(
+        tuple(min(max(radius + 1, c), n + 2) for c, n in zip(mask.chunksize, mask.shape)))
     level = 0.5
     if smooth_vox > 0:
-        radius = int(4.0 * smooth_vox + 0.5)  # scipy's truncate=4.0
-        small = min(min(c) for c in field.chunks)
-        if small < radius:
-            field = field.rechunk(tuple(max(radius, c[0]) for c in field.chunks))
         field = field.map_overlap(ndimage.gaussian_filter, depth=radius, boundary="nearest",
                                   dtype=np.float32, sigma=smooth_vox, mode="nearest")
-        inner = field[1:-1, 1:-1, 1:-1]
-        lo, hi = (float(v) for v in dask.compute(inner.min(), inner.max()))
+        inner = field.map_blocks(_outer_layer_to_nan, dtype=np.float32)  # field[1:-1, 1:-1, 1:-1], same chunks
+        lo, hi = (float(v) for v in dask.compute(da.nanmin(inner), da.nanmax(inner)))
         # np.quantile(inner, q), method 'linear': between order statistics k and k+1
-        n = inner.size
+        n = mask.size
         h = (n - 1) * (1.0 - frac)
         k = int(math.floor(h))
         stats = _order_statistics(inner, (k, min(k + 1, n - 1)), lo, hi)

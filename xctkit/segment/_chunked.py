@@ -84,7 +84,9 @@ def histogram_dask(grey, *, nbins: int = 256) -> GreyHistogram:
     lo, hi, finite = dask.compute(g.min(), g.max(), da.isfinite(g).all())
     if not finite:
         raise ValueError("`grey` must be finite, found NaN or inf")
-    lo, hi = float(lo), float(hi)
+    # keep the extremes as float32 scalars: np.histogram(range=None) computes its edges from the
+    # array's own min()/max() scalars, in float32; Python floats would give float64-rounded edges
+    lo, hi = np.float32(lo), np.float32(hi)
     if lo == hi:
         raise ValueError("`grey` is constant; no threshold can separate phases")
 
@@ -93,7 +95,7 @@ def histogram_dask(grey, *, nbins: int = 256) -> GreyHistogram:
 
     blocks = [dask.delayed(block_hist)(b) for b in g.to_delayed().ravel()]
     counts = np.sum(dask.compute(*blocks), axis=0)[0]
-    edges = np.histogram_bin_edges(np.array([lo, hi], np.float32), bins=nbins, range=(lo, hi))
+    edges = np.linspace(lo, hi, nbins + 1, endpoint=True, dtype=np.float32)  # np.histogram's edges
     return GreyHistogram(counts, 0.5 * (edges[:-1] + edges[1:]), edges)
 
 

@@ -147,7 +147,10 @@ def threshold_dask(grey, *, method: str = "otsu", classes: int = 2, nbins: int =
     if method == "otsu":
         t = (float(threshold_otsu(hist=pair)),)
     else:
-        t = tuple(float(v) for v in threshold_multiotsu(hist=pair, classes=classes))
+        # from an image scikit-image normalises the histogram (float64, then float32); from a
+        # histogram it does not, so normalise here the same way to get the same thresholds
+        prob = (h.counts / np.sum(h.counts), h.centres)
+        t = tuple(float(v) for v in threshold_multiotsu(hist=prob, classes=classes))
 
     def classify(b):
         if len(t) == 1:

@@ -232,3 +232,20 @@ def test_chain_on_scheduler_and_two_worker_processes(scheduler_address):
     ref_full = segment.threshold(ref_sr)
     near = np.sum(np.abs(ref_sr - ref_full.thresholds[0]) < 2e-5) / grey.size
     assert abs(phi - micro.porosity(ref_full.labels)) <= near
+
+
+def test_cluster_local_default_and_address_from_environment(packing, monkeypatch, capsys):
+    from xctkit import cluster
+
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    with cluster(workers=1, processes=False) as client:  # threads: no process start-up in the test
+        assert "dashboard" in capsys.readouterr().out
+        assert len(client.scheduler_info()["workers"]) == 1
+        assert micro.porosity_dask(da.from_array(packing, chunks=12)) == micro.porosity(packing)
+        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", client.scheduler.address)
+        with cluster(show_dashboard=False) as joined:  # joins the running scheduler
+            assert joined.scheduler.address == client.scheduler.address
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
+    with pytest.raises(ValueError, match="workers"):
+        with cluster(workers=0, scheduler=None):
+            pass

@@ -226,7 +226,7 @@ def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float =
     radius = int(4.0 * smooth_vox + 0.5) if smooth_vox > 0 else 1  # scipy's truncate=4.0
     # da.pad adds one-voxel chunks at each face; merge them back (tiny chunks multiply the tasks)
     field = da.pad(mask.astype(np.float32), 1, mode="edge").rechunk(
-        tuple(min(max(radius + 1, c), n + 2) for c, n in zip(mask.chunksize, mask.shape)))
+        tuple(min(max(radius + 1, c), n + 2) for c, n in zip(mask.chunksize, mask.shape, strict=True)))
     level = 0.5
     if smooth_vox > 0:
         field = field.map_overlap(ndimage.gaussian_filter, depth=radius, boundary="nearest",
@@ -398,11 +398,11 @@ def tortuosity_subvolumes(labels, *, sizes_vox, axis: int = 0, phase=None, solid
     tasks = []
     for s in sizes:
         edge = [min(s, n) for n in lab.shape]
-        origins = itertools.product(*[range(0, n - e + 1, e) for n, e in zip(lab.shape, edge)])
+        origins = itertools.product(*[range(0, n - e + 1, e) for n, e in zip(lab.shape, edge, strict=True)])
         for k, o in enumerate(origins):
             if max_per_size is not None and k >= max_per_size:
                 break
-            sub = lab[tuple(slice(a, a + e) for a, e in zip(o, edge))]
+            sub = lab[tuple(slice(a, a + e) for a, e in zip(o, edge, strict=True))]
             tasks.append(dask.delayed(_tau_task)(sub, o, s, phase=phase, solid=solid, axis=axis,
                                                  conv_crit=conv_crit, iter_limit=iter_limit, method=method))
     rows = dask.compute(*tasks)

@@ -12,6 +12,7 @@ Subpackages (imported lazily, so ``import xctkit`` stays cheap):
 - :mod:`xctkit.stats`       regression with diagnostics, bootstrap confidence intervals
 - :mod:`xctkit.workflows`   the Study (your manifest or the virtual lab) and the chains the chapters run
 - :mod:`xctkit.plots`       the house figure style
+- :func:`xctkit.cluster`    a ``dask.distributed`` client for the chunked (out-of-core) chain
 - :mod:`xctkit.report`      papermill + jupyter-book report pipeline (``xctkit report``)
 """
 
@@ -43,10 +44,14 @@ _SUBPACKAGES = (
     "cli",
 )
 
-__all__ = ["__version__", *_SUBPACKAGES]
+__all__ = ["__version__", "cluster", *_SUBPACKAGES]
 
 
 def __getattr__(name: str):
+    if name == "cluster":  # the Dask cluster context (xctkit/_cluster.py); imports distributed lazily
+        from ._cluster import cluster
+
+        return cluster
     if name in _SUBPACKAGES:
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module

@@ -25,8 +25,20 @@
    SizeShift
    intensity_shift
    IntensityShift
+   porosity_dask
+   phase_fractions_dask
+   surface_area_dask
+   particle_sizes_dask
+   tortuosity_subvolumes
 """
 
+from ._chunked import (
+    particle_sizes_dask,
+    phase_fractions_dask,
+    porosity_dask,
+    surface_area_dask,
+    tortuosity_subvolumes,
+)
 from ._expansion import (
     Expansion,
     Microstructure,
@@ -68,4 +80,9 @@ __all__ = [
     "SizeShift",
     "intensity_shift",
     "IntensityShift",
+    "porosity_dask",
+    "phase_fractions_dask",
+    "surface_area_dask",
+    "particle_sizes_dask",
+    "tortuosity_subvolumes",
 ]

@@ -24,6 +24,10 @@ scoring against a known truth.
    SegmentationScores
    match_instances
    InstanceMatch
+   histogram_dask
+   GreyHistogram
+   threshold_dask
+   label_dask
 """
 
 from ._benchmark import (
@@ -34,6 +38,7 @@ from ._benchmark import (
     match_instances,
     segmentation_scores,
 )
+from ._chunked import GreyHistogram, histogram_dask, label_dask, threshold_dask
 from ._classifier import ClassifierFit, PixelClassifier, sparse_annotations
 from ._cracks import Cracks, CrackScores, crack_scores, find_cracks
 from ._filters import denoise, noise_sigma, sharpen
@@ -62,6 +67,10 @@ __all__ = [
     "SegmentationScores",
     "match_instances",
     "InstanceMatch",
+    "histogram_dask",
+    "GreyHistogram",
+    "threshold_dask",
+    "label_dask",
 ]
 
 from ._sem import CrackThreshold, fit_crack_threshold, phase_accuracy, segment_sem  # noqa: E402

@@ -19,6 +19,7 @@ splits, training, tiled and out-of-core inference, image-quality metrics.
    load_sr_model
    predict_image
    super_resolve
+   super_resolve_dask
    super_resolve_zarr
    enhance_lr_zarr
    image_quality
@@ -39,7 +40,14 @@ from ._data import (  # noqa: E402
     make_patch_set,
 )
 from ._gan import AdversarialSR, make_adversarial  # noqa: E402
-from ._inference import enhance_lr_zarr, predict_image, super_resolve, super_resolve_zarr, tile_plan  # noqa: E402
+from ._inference import (  # noqa: E402
+    enhance_lr_zarr,
+    predict_image,
+    super_resolve,
+    super_resolve_dask,
+    super_resolve_zarr,
+    tile_plan,
+)
 from ._metrics import ImageQuality, image_quality, random_rois, roi_quality  # noqa: E402
 from ._models import (  # noqa: E402
     PAPER_PARAMETERS,
@@ -88,6 +96,7 @@ __all__ = [
     "srgan_discriminator",
     "srgan_generator",
     "super_resolve",
+    "super_resolve_dask",
     "super_resolve_zarr",
     "tile_plan",
     "train",

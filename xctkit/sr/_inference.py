@@ -9,8 +9,11 @@ convolutional model the result equals whole-image inference (to float rounding) 
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import math
+import pickle
 
 import numpy as np
 
@@ -18,7 +21,8 @@ from .._validate import as_grey, check_choice, check_int
 from ._data import Normalisation
 from ._models import receptive_radius
 
-__all__ = ["tile_plan", "predict_image", "super_resolve", "super_resolve_zarr", "enhance_lr_zarr"]
+__all__ = ["tile_plan", "predict_image", "super_resolve", "super_resolve_dask", "super_resolve_zarr",
+           "enhance_lr_zarr"]
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +199,104 @@ def super_resolve(model, volume, *, normalisation: Normalisation | None = None, 
     return normalisation.invert(out) if normalisation is not None else out
 
 
+# Deserialising a Keras model builds its layers (≈0.1–1 s); a Dask graph carries the model with every
+# task, so each worker process keeps the models it has already rebuilt, keyed by their bytes' hash.
+_MODEL_CACHE: dict[str, object] = {}
+
+
+class _ModelHandle:
+    """A picklable reference to a Keras model: its bytes travel, the worker rebuilds it once."""
+
+    def __init__(self, model):
+        self._model = model
+        self._blob = None
+        self.key = None
+
+    def _pack(self):
+        if self._blob is None:
+            import cloudpickle
+
+            self._blob = cloudpickle.dumps(self._model)
+            self.key = hashlib.sha1(self._blob).hexdigest()
+        return self._blob
+
+    def __reduce__(self):
+        return (_unpack_model, (self._pack(), self.key))
+
+    def get(self):
+        return self._model
+
+
+def _unpack_model(blob: bytes, key: str) -> _ModelHandle:
+    model = _MODEL_CACHE.get(key)
+    if model is None:
+        model = _MODEL_CACHE[key] = pickle.loads(blob)
+    h = _ModelHandle(model)
+    h._blob, h.key = blob, key
+    return h
+
+
+def _sr_block(block, *, handle, normalisation, axes, tile, overlap, batch_size):
+    return super_resolve(handle.get(), block, normalisation=normalisation, axes=axes, tile=tile,
+                         overlap=overlap, batch_size=batch_size)
+
+
+def super_resolve_dask(model, volume, *, normalisation: Normalisation | None = None, axes: str = "z",
+                       tile: int | None = None, overlap: int | None = None, batch_size: int = 16,
+                       depth: int | None = None):
+    """Lazy, chunk-wise :func:`super_resolve` of a Dask array, seam-free (``map_overlap``).
+
+    Each block is extended by ``depth`` voxels of its neighbours (in y and x for ``axes='z'``, in all
+    three axes for ``'orthogonal'``), super-resolved as a whole, and cropped back. ``depth`` defaults
+    to the model's receptive radius r (:func:`receptive_radius`): a fully convolutional model's output
+    at a voxel depends only on inputs within r of it, and the zero padding a crop introduces reaches
+    at most r voxels inwards, so every kept voxel equals whole-volume inference (to float rounding,
+    ≈1e-6). At the volume's own faces no halo is added (``boundary='none'``), so the model sees the
+    same edge padding as in memory. The model is shipped to the workers once per process (cached).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Fully convolutional 2-D model ``(B, H, W, 1) -> (B, H, W, 1)``.
+    volume : (Z, Y, X) dask.array.Array or ndarray
+        The LR scan upscaled onto the HR grid (grey levels), any chunking; each chunk must be at least
+        ``depth`` voxels along the halo axes.
+    normalisation : Normalisation, optional
+        As in :func:`super_resolve` (voxel-wise, so it commutes with chunking).
+    axes : {'z', 'orthogonal'}
+    tile, overlap, batch_size
+        Tiling inside each block, see :func:`predict_image`.
+    depth : int, optional
+        Halo, voxels; default the receptive radius. Smaller values give seams.
+
+    Returns
+    -------
+    (Z, Y, X) dask.array.Array of float32
+        Same shape and chunks as ``volume``; compute or store it under any scheduler
+        (:func:`xctkit.cluster`).
+
+    Raises
+    ------
+    ValueError
+        If ``volume`` is not 3-D, ``axes`` is unknown or ``depth`` is negative.
+
+    Examples
+    --------
+    >>> import dask.array as da                                          # doctest: +SKIP
+    >>> hr = super_resolve_dask(model, da.from_zarr("lr_up.zarr"))       # doctest: +SKIP
+    >>> hr.to_zarr("hr.zarr")                                            # doctest: +SKIP
+    """
+    from .._cluster import as_dask
+
+    arr = as_dask(volume, "volume", ndim=3, kinds="buif")
+    check_choice(axes, "axes", ("z", "orthogonal"))
+    r = receptive_radius(model) if depth is None else check_int(depth, "depth", min_value=0)
+    d = {0: 0, 1: r, 2: r} if axes == "z" else {0: r, 1: r, 2: r}
+    fn = functools.partial(_sr_block, handle=_ModelHandle(model), normalisation=normalisation, axes=axes,
+                           tile=tile, overlap=overlap, batch_size=batch_size)
+    return arr.map_overlap(fn, depth=d, boundary="none", dtype=np.float32, meta=np.empty((0, 0, 0), np.float32))
+
+
 def super_resolve_zarr(model, source, target, *, normalisation: Normalisation | None = None,
                        slices_per_chunk: int = 8, tile: int | None = None, overlap: int | None = None,
                        batch_size: int = 16, client=None, overwrite: bool = False):
@@ -217,8 +319,9 @@ def super_resolve_zarr(model, source, target, *, normalisation: Normalisation | 
     tile, overlap, batch_size
         See :func:`predict_image`.
     client : dask.distributed.Client, optional
-        Compute on this cluster; default the synchronous local scheduler (Keras/torch
-        parallelise inside each block).
+        Compute on this cluster (e.g. from :func:`xctkit.cluster`); blocks stream to the store, so
+        the cluster never holds the whole result. Default the synchronous local scheduler
+        (Keras/torch parallelise inside each block).
     overwrite : bool
 
     Returns
@@ -235,23 +338,15 @@ def super_resolve_zarr(model, source, target, *, normalisation: Normalisation | 
     arr = src.array if isinstance(src.array, da.Array) else da.from_array(src.array)
     spc = check_int(slices_per_chunk, "slices_per_chunk", min_value=1)
     arr = arr.rechunk((spc, -1, -1)).astype(np.float32)
-
-    def block(b):
-        x = normalisation.apply(b) if normalisation is not None else b
-        y = predict_image(model, x, tile=tile, overlap=overlap, batch_size=batch_size)
-        return normalisation.invert(y) if normalisation is not None else y
-
-    result = arr.map_blocks(block, dtype=np.float32)
+    result = super_resolve_dask(model, arr, normalisation=normalisation, tile=tile, overlap=overlap,
+                                batch_size=batch_size)
     prov = Provenance.make("xctkit.sr.super_resolve_zarr", {"model": model.name, "slices_per_chunk": spc},
                            voxel_um=src.voxel_um, parents=(src.provenance,) if src.provenance else ())
-    if client is not None:
-        result = client.persist(result)
-        write_zarr(target, result, voxel_um=src.voxel_um, provenance=prov, chunks=(spc, *arr.shape[1:]),
-                   overwrite=overwrite)
-    else:
-        with dask.config.set(scheduler="synchronous"):  # torch parallelises inside each block
-            write_zarr(target, result, voxel_um=src.voxel_um, provenance=prov,
-                       chunks=(spc, *arr.shape[1:]), overwrite=overwrite)
+    # on a client, blocks stream through the workers into the store (no persist: the result may not
+    # fit in the cluster's memory); locally the synchronous scheduler, as torch parallelises each block
+    with dask.config.set(scheduler=client if client is not None else "synchronous"):
+        write_zarr(target, result, voxel_um=src.voxel_um, provenance=prov,
+                   chunks=(spc, *arr.shape[1:]), overwrite=overwrite)
     return read_zarr(target, lazy=True)
 
 
@@ -293,6 +388,7 @@ def enhance_lr_zarr(model, lr_source, target, *, hr_voxel_um: float, normalisati
     out_shape = tuple(int(math.floor(n * lr_vox / hr_voxel_um + 1e-6)) for n in lr.shape)
     spc = check_int(slices_per_chunk, "slices_per_chunk", min_value=1)
     template = da.zeros(out_shape, dtype=np.float32, chunks=(spc, -1, -1))
+    handle = _ModelHandle(model)
 
     def block(b, block_info=None):
         z0, z1 = block_info[0]["array-location"][0]
@@ -307,18 +403,13 @@ def enhance_lr_zarr(model, lr_source, target, *, hr_voxel_um: float, normalisati
         coords = np.meshgrid(zc - lo, yc, xc, indexing="ij")
         up = ndimage.map_coordinates(sub, coords, order=3, mode="nearest").astype(np.float32)
         x = normalisation.apply(up) if normalisation is not None else up
-        y = predict_image(model, x, tile=tile, overlap=overlap, batch_size=batch_size)
+        y = predict_image(handle.get(), x, tile=tile, overlap=overlap, batch_size=batch_size)
         return normalisation.invert(y) if normalisation is not None else y
 
     result = template.map_blocks(block, dtype=np.float32)
     prov = Provenance.make("xctkit.sr.enhance_lr_zarr", {"model": model.name, "hr_voxel_um": hr_voxel_um},
                            voxel_um=hr_voxel_um, parents=(src.provenance,) if src.provenance else ())
-    if client is not None:
-        result = client.persist(result)
+    with dask.config.set(scheduler=client if client is not None else "synchronous"):  # as in super_resolve_zarr
         write_zarr(target, result, voxel_um=hr_voxel_um, provenance=prov, chunks=(spc, *out_shape[1:]),
                    overwrite=overwrite)
-    else:
-        with dask.config.set(scheduler="synchronous"):  # torch parallelises inside each block
-            write_zarr(target, result, voxel_um=hr_voxel_um, provenance=prov, chunks=(spc, *out_shape[1:]),
-                       overwrite=overwrite)
     return read_zarr(target, lazy=True)

@@ -1,0 +1,172 @@
+"""Chunked (Dask cluster) vs in-memory chain: peak memory per worker and throughput as the volume grows.
+
+Chain: SR (paper 000 GAN generator, untrained weights: the cost, not the quality, is measured) →
+Otsu from the streamed histogram → porosity → specific surface area. Volumes are random ball packings
+(grey, blurred, noisy) written to Zarr; the SR model maps the grid onto itself (no upscaling), so the
+voxel counts below are the input grid's.
+
+Chunked: a fresh LocalCluster per size (``--workers`` processes, one thread each, ``--memory-limit``);
+peak memory per worker is the largest ``ru_maxrss`` (peak resident set since the worker started, so it
+includes the torch/keras import) over the workers. In-memory: the same chain on NumPy arrays in a fresh
+subprocess, peak ``ru_maxrss`` of that process.
+
+    python benchmarks/bench_chunked.py                # 32×128² and 64×256²
+    python benchmarks/bench_chunked.py --full         # 64×256² and 128×512²
+    python benchmarks/bench_chunked.py --sizes 16x64x64 32x128x128
+
+Writes ``benchmarks/results/chunked.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "chunked.json"
+
+
+def make_volume(shape, seed=0) -> np.ndarray:
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    n = max(4, int(np.prod(shape) / 4000))
+    solid = np.zeros(shape, bool)
+    for _ in range(n):  # balls drawn into their bounding boxes only (fast for large volumes)
+        c = rng.uniform(0, shape)
+        r = rng.uniform(3.0, 8.0)
+        lo = np.maximum(np.floor(c - r).astype(int), 0)
+        hi = np.minimum(np.ceil(c + r).astype(int) + 1, shape)
+        zz, yy, xx = np.ogrid[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]]
+        solid[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] |= (zz - c[0]) ** 2 + (yy - c[1]) ** 2 + (xx - c[2]) ** 2 <= r * r
+    grey = ndimage.gaussian_filter(0.25 + 0.5 * solid.astype(np.float32), 1.2)
+    return (grey + rng.normal(0, 0.03, shape)).astype(np.float32)
+
+
+def _model():
+    import keras
+
+    from xctkit import sr
+
+    keras.utils.set_random_seed(0)
+    return sr.paper_gan_generator()
+
+
+def run_in_memory(zarr_path: str) -> dict:
+    import resource
+
+    import zarr
+
+    from xctkit import micro, segment, sr
+
+    grey = np.asarray(zarr.open_array(zarr_path, mode="r"))
+    model = _model()
+    t0 = time.perf_counter()
+    hr = sr.super_resolve(model, grey)
+    seg = segment.threshold(hr)
+    phi = micro.porosity(seg.labels)
+    ssa = micro.surface_area(seg.labels, voxel_um=1.0).ssa_per_um
+    dt = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"seconds": dt, "peak_mb": peak / 2**20, "porosity": phi, "ssa_per_um": ssa}
+
+
+def _worker_peak():
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def run_chunked(zarr_path: str, *, workers: int, memory_limit: str, chunk) -> dict:
+    import dask.array as da
+
+    from xctkit import cluster, micro, segment, sr
+
+    model = _model()
+    with cluster(workers=workers, memory_limit=memory_limit, show_dashboard=False) as client:
+        client.run(lambda: __import__("keras"))  # import cost outside the timing, as in memory
+        base = max(client.run(_worker_peak).values())
+        t0 = time.perf_counter()
+        grey = da.from_zarr(zarr_path).rechunk(chunk)
+        with tempfile.TemporaryDirectory() as tmp:
+            sr.super_resolve_dask(model, grey).to_zarr(f"{tmp}/hr.zarr")
+            hr = da.from_zarr(f"{tmp}/hr.zarr")
+            seg = segment.threshold_dask(hr)
+            seg.labels.to_zarr(f"{tmp}/labels.zarr")
+            labels = da.from_zarr(f"{tmp}/labels.zarr")
+            phi = micro.porosity_dask(labels)
+            ssa = micro.surface_area_dask(labels, voxel_um=1.0).ssa_per_um
+        dt = time.perf_counter() - t0
+        peaks = client.run(_worker_peak)
+    return {"seconds": dt, "peak_mb_per_worker": max(peaks.values()) / 2**20,
+            "baseline_mb_per_worker": base / 2**20, "porosity": phi, "ssa_per_um": ssa}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="64×256² and 128×512²")
+    ap.add_argument("--sizes", nargs="*", help="shapes like 32x128x128")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--memory-limit", default="2GiB")
+    ap.add_argument("--chunk", default="16x64x64")
+    ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--_inmem", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a._inmem:  # child process: the in-memory chain alone, for its own peak memory
+        print(json.dumps(run_in_memory(a._inmem)))
+        return
+    if a.sizes:
+        shapes = [tuple(int(v) for v in s.split("x")) for s in a.sizes]
+    else:
+        shapes = [(64, 256, 256), (128, 512, 512)] if a.full else [(32, 128, 128), (64, 256, 256)]
+    chunk = tuple(int(v) for v in a.chunk.split("x"))
+    import dask.array as da
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for shape in shapes:
+            path = f"{tmp}/grey_{'x'.join(map(str, shape))}.zarr"
+            da.from_array(make_volume(shape), chunks=chunk).to_zarr(path)
+            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            p = subprocess.run([sys.executable, __file__, "--_inmem", path], capture_output=True, text=True,
+                               env=env, check=True)
+            mem = json.loads(p.stdout.strip().splitlines()[-1])
+            ch = run_chunked(path, workers=a.workers, memory_limit=a.memory_limit, chunk=chunk)
+            n = int(np.prod(shape))
+            row = {"shape": list(shape), "voxels": n, "float32_mb": n * 4 / 2**20,
+                   "in_memory": {**mem, "voxels_per_s": n / mem["seconds"]},
+                   "chunked": {**ch, "voxels_per_s": n / ch["seconds"]},
+                   "same_porosity": mem["porosity"] == ch["porosity"],
+                   "ssa_rel_diff": abs(ch["ssa_per_um"] / mem["ssa_per_um"] - 1)}
+            row["throughput_ratio"] = row["chunked"]["voxels_per_s"] / row["in_memory"]["voxels_per_s"]
+            print(json.dumps(row))
+            rows.append(row)
+    first = rows[0]
+    summary = {
+        "volume_growth": rows[-1]["voxels"] / first["voxels"],
+        "worker_peak_growth": rows[-1]["chunked"]["peak_mb_per_worker"] / first["chunked"]["peak_mb_per_worker"],
+        "in_memory_peak_growth": rows[-1]["in_memory"]["peak_mb"] / first["in_memory"]["peak_mb"],
+    }
+    result = {"benchmark": "chunked", "workers": a.workers, "memory_limit": a.memory_limit,
+              "chunk": list(chunk), "cpu_count": os.cpu_count(), "python": platform.python_version(),
+              "machine_note": "shared CI machine: other jobs were running; times are indicative",
+              "rows": rows, "summary": summary}
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = out.with_suffix(".json.tmp")
+    tmp_out.write_text(json.dumps(result, indent=2))
+    tmp_out.replace(out)  # atomic
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

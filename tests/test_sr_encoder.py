@@ -26,14 +26,16 @@ def test_sem_encoder_output_shape():
 
 
 def test_train_sem_encoder_lowers_loss_and_gives_a_feature_loss():
-    run = train_sem_encoder(_images(), filters=4, patch=16, n_patches=160, epochs=4, noise_sigma=0.05,
-                            learning_rate=3e-3, seed=0)
+    imgs = _images()
+    run = train_sem_encoder(imgs, filters=4, patch=16, n_patches=320, epochs=6, noise_sigma=0.05,
+                            learning_rate=1e-2, seed=0)
     h = run.history
-    assert list(h.columns[:3]) == ["epoch", "loss", "val_loss"] and list(h.epoch) == [1, 2, 3, 4]
+    assert list(h.columns[:3]) == ["epoch", "loss", "val_loss"] and list(h.epoch) == [1, 2, 3, 4, 5, 6]
     assert np.isfinite(h.loss).all() and np.isfinite(h.val_loss).all()
-    # the denoising auto-encoder learns: training loss falls by at least a quarter over four epochs
-    assert h.loss.iloc[-1] < 0.75 * h.loss.iloc[0]
-    assert h.val_loss.iloc[-1] < h.val_loss.iloc[0]
+    # the denoising auto-encoder learns the images, not just their mean: the held-out reconstruction
+    # MSE ends below half the grey-level variance (the MSE of predicting the mean; measured ~0.24 of it)
+    assert h.loss.iloc[-1] < 0.5 * h.loss.iloc[0]
+    assert h.val_loss.iloc[-1] < 0.5 * float(np.var(np.stack(imgs)))
     x = np.stack(_images(2, 32, seed=5))[..., None]
     f = np.asarray(run.encoder.predict_on_batch(x))
     assert f.shape == (2, 16, 16, 8)

@@ -138,3 +138,18 @@ def test_manifest_split_column_sets_held_out_electrodes(tmp_path):
     path, _ = _write(tmp_path, rows, [_labels()])
     st = Study.from_manifest(path)
     assert st.test_electrodes == ("e2",) and st.val_electrodes == ("e1",)
+
+
+def test_virtual_lab_tiny_study(tmp_path):
+    # ~4 s: the four Table 2 electrodes in both states plus the LR field, at a tiny truth shape
+    st = Study.virtual_lab("quick", 0, data_dir=tmp_path, dry_shape=(24, 40, 40), dit_shape=(24, 40, 40),
+                           fov_factor=1)
+    assert st.source == "virtual_lab" and st.has_truth
+    assert st.electrodes == ["dry1", "dry2", "dry3", "dit", "fov"]
+    assert st.test_electrodes == ("dry2",) and "dry2" not in st.train_electrodes
+    assert len(st.pairs()) == 8 and len(st.pairs(split="test")) == 2  # dry2 pristine and cycled
+    assert set(st.states()) == {"dry1", "dry2", "dry3", "dit"}
+    assert st.missing(["xct_pairs", "cycled_states", "truth"]) == []
+    lr, hr = st.pairs(split="test")[0]
+    assert (lr.voxel_um, hr.voxel_um) == (2.3, 0.74)
+    assert st.read(hr.id).shape == (12, 20, 20)  # 0.37 µm truth of (24, 40, 40) on the 0.74 µm grid

@@ -10,7 +10,13 @@ import pytest
 
 from xctkit.phases import NMC, PORE
 from xctkit.synth import HR_VOXEL_UM, Electrode
-from xctkit.workflows import CALIBRATED_PARAMETER, calibrate, calibrate_presets, calibrate_state, measure
+from xctkit.workflows import (
+    CALIBRATED_PARAMETER,
+    calibrate,
+    calibrate_presets,
+    calibrate_state,
+    measure,
+)
 from xctkit.workflows import _calibrate as calmod
 
 N_CHANNEL = 200  # pore voxels of the straight channels below

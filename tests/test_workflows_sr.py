@@ -7,6 +7,8 @@ import pytest
 from xctkit.sr import RegisteredPair, bicubic_baseline
 from xctkit.workflows import (
     TestPredictions as Predictions,
+)
+from xctkit.workflows import (
     microstructure_table,
     morphology_errors,
     predict_test_set,

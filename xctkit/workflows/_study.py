@@ -269,7 +269,8 @@ class Study:
         """Phase labels attached to a scan (truth in the virtual lab, a manual segmentation in a user
         study), or None."""
         s = self.manifest.get(sample_id)
-        return None if s.labels is None else _read(s.labels, None)
+        # labels lie on their scan's grid: its voxel size is what a plain TIFF (no xctkit metadata) lacks
+        return None if s.labels is None else _read(s.labels, s.voxel_um)
 
     def provides(self, need: str) -> bool:
         """Whether the study has what ``need`` (a key of :data:`NEEDS`) asks for."""

@@ -303,12 +303,12 @@ def _kernels():
     import numba
 
     @numba.njit(parallel=True, fastmath=True, cache=True)
-    def rb_sweep(x, b, gz, gy, gx, inv_diag, colour):
+    def rb_sweep(x, b, gz, gy, gx, diag, colour):
         nz, ny, nx = x.shape
         for k in numba.prange(nz):
             for j in range(ny):
                 for i in range((k + j + colour) % 2, nx, 2):
-                    d = inv_diag[k, j, i]
+                    d = diag[k, j, i]
                     if d == 0.0:
                         continue
                     s = b[k, j, i]
@@ -324,7 +324,7 @@ def _kernels():
                         s += gx[k, j, i - 1] * x[k, j, i - 1]
                     if i < nx - 1:
                         s += gx[k, j, i] * x[k, j, i + 1]
-                    x[k, j, i] = s * d
+                    x[k, j, i] = s / d
 
     @numba.njit(parallel=True, fastmath=True, cache=True)
     def residual(x, b, gz, gy, gx, diag, out):
@@ -334,6 +334,28 @@ def _kernels():
             for j in range(ny):
                 for i in range(nx):
                     s = b[k, j, i] - diag[k, j, i] * x[k, j, i]
+                    if k > 0:
+                        s += gz[k - 1, j, i] * x[k - 1, j, i]
+                    if k < nz - 1:
+                        s += gz[k, j, i] * x[k + 1, j, i]
+                    if j > 0:
+                        s += gy[k, j - 1, i] * x[k, j - 1, i]
+                    if j < ny - 1:
+                        s += gy[k, j, i] * x[k, j + 1, i]
+                    if i > 0:
+                        s += gx[k, j, i - 1] * x[k, j, i - 1]
+                    if i < nx - 1:
+                        s += gx[k, j, i] * x[k, j, i + 1]
+                    out[k, j, i] = s
+
+    @numba.njit(parallel=True, fastmath=True, cache=True)
+    def neg_apply(x, gz, gy, gx, diag, out):
+        """out = -A x"""
+        nz, ny, nx = x.shape
+        for k in numba.prange(nz):
+            for j in range(ny):
+                for i in range(nx):
+                    s = -diag[k, j, i] * x[k, j, i]
                     if k > 0:
                         s += gz[k - 1, j, i] * x[k - 1, j, i]
                     if k < nz - 1:
@@ -390,7 +412,7 @@ def _kernels():
         for n in numba.prange(fz.size):
             fp[n] = fz[n] + beta * fp[n]
 
-    return rb_sweep, residual, restrict, prolong_add, dot, axpy, xpby
+    return rb_sweep, residual, restrict, prolong_add, dot, axpy, xpby, neg_apply
 
 
 _KERNELS = None
@@ -418,8 +440,6 @@ class _CPULevel:
         diag[0] += b_in
         diag[-1] += b_out
         self.diag = diag
-        with np.errstate(divide="ignore"):
-            self.inv_diag = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 0.0).astype(np.float32)
         self.work = np.empty(self.shape, np.float32)
         self.x = np.empty(self.shape, np.float32)
 
@@ -453,21 +473,21 @@ class _CPULevel:
 
 
 def _vcycle_cpu(levels, k, b, sweeps, coarse_sweeps):
-    rb_sweep, residual, restrict, prolong_add, *_ = _k()
+    rb_sweep, residual, restrict, prolong_add = _k()[:4]
     lev = levels[k]
     x = np.zeros(lev.shape, np.float32) if k else lev.x
     x.fill(0.0)
     gz, gy, gx = lev.g
     if k == len(levels) - 1:
         for _ in range(coarse_sweeps):
-            rb_sweep(x, b, gz, gy, gx, lev.inv_diag, 0)
-            rb_sweep(x, b, gz, gy, gx, lev.inv_diag, 1)
-            rb_sweep(x, b, gz, gy, gx, lev.inv_diag, 1)
-            rb_sweep(x, b, gz, gy, gx, lev.inv_diag, 0)
+            rb_sweep(x, b, gz, gy, gx, lev.diag, 0)
+            rb_sweep(x, b, gz, gy, gx, lev.diag, 1)
+            rb_sweep(x, b, gz, gy, gx, lev.diag, 1)
+            rb_sweep(x, b, gz, gy, gx, lev.diag, 0)
         return x
     for _ in range(sweeps):
-        rb_sweep(x, b, gz, gy, gx, lev.inv_diag, 0)
-        rb_sweep(x, b, gz, gy, gx, lev.inv_diag, 1)
+        rb_sweep(x, b, gz, gy, gx, lev.diag, 0)
+        rb_sweep(x, b, gz, gy, gx, lev.diag, 1)
     residual(x, b, gz, gy, gx, lev.diag, lev.work)
     coarse = levels[k + 1]
     rc = np.empty(coarse.shape, np.float32)
@@ -475,21 +495,20 @@ def _vcycle_cpu(levels, k, b, sweeps, coarse_sweeps):
     e = _vcycle_cpu(levels, k + 1, rc, sweeps, coarse_sweeps)
     prolong_add(x, e)
     for _ in range(sweeps):
-        rb_sweep(x, b, gz, gy, gx, lev.inv_diag, 1)
-        rb_sweep(x, b, gz, gy, gx, lev.inv_diag, 0)
+        rb_sweep(x, b, gz, gy, gx, lev.diag, 1)
+        rb_sweep(x, b, gz, gy, gx, lev.diag, 0)
     return x
 
 
 def _pcg32(levels, rhs, *, tol, max_iter, sweeps, coarse_sweeps):
     """Float32 multigrid-preconditioned CG on ``A d = rhs``, to relative residual ``tol``."""
-    _, residual, _, _, dot, axpy, xpby = _k()
+    _, _, _, _, dot, axpy, xpby, neg_apply = _k()
     fine = levels[0]
     gz, gy, gx = fine.g
     x = np.zeros_like(rhs)
-    r = rhs.copy()
+    r = rhs  # consumed: the caller passes a fresh float32 copy
     ap = np.empty_like(rhs)
-    zero = np.zeros_like(rhs)
-    bnorm = math.sqrt(dot(rhs, rhs))
+    bnorm = math.sqrt(dot(r, r))
     if bnorm == 0.0:
         return x, 0
     z = _vcycle_cpu(levels, 0, r, sweeps, coarse_sweeps)
@@ -497,7 +516,7 @@ def _pcg32(levels, rhs, *, tol, max_iter, sweeps, coarse_sweeps):
     rz = dot(r, z)
     it = 0
     while it < max_iter:
-        residual(p, zero, gz, gy, gx, fine.diag, ap)  # ap = -A p
+        neg_apply(p, gz, gy, gx, fine.diag, ap)  # ap = -A p
         pap = -dot(p, ap)
         if pap <= 0:
             break
@@ -517,7 +536,7 @@ def _pcg32(levels, rhs, *, tol, max_iter, sweeps, coarse_sweeps):
 def _solve_cpu(mask, *, axis, tol, max_iter, sweeps, return_field, min_coarse):
     """Mixed precision: float32 PCG corrections inside float64 iterative refinement, so the residual
     can fall below float32's ~1e-6 floor (one or two refinement rounds)."""
-    _, residual, _, _, dot, _, _ = _k()
+    residual, dot = _k()[1], _k()[4]
     t0 = time.perf_counter()
     m = np.ascontiguousarray(np.moveaxis(np.asarray(mask, dtype=bool), axis, 0))
     n_len, area = m.shape[0], m.shape[1] * m.shape[2]
@@ -530,11 +549,11 @@ def _solve_cpu(mask, *, axis, tol, max_iter, sweeps, return_field, min_coarse):
     coarse_sweeps = 2 * max(levels[-1].shape)
     fine = levels[0]
     gz, gy, gx = fine.g
-    rhs = np.zeros(fine.shape, np.float64)
+    rhs = np.zeros(fine.shape, np.float32)  # exact: 0 or 2
     rhs[0] = fine.b_in
     bnorm = math.sqrt(dot(rhs, rhs))
-    x = np.zeros_like(rhs)
-    r = rhs.copy()
+    x = np.zeros(fine.shape, np.float64)
+    r = rhs.astype(np.float64)
     it, rel = 0, 1.0
     for _ in range(8):  # refinement rounds
         d, k = _pcg32(levels, r.astype(np.float32), tol=max(1e-5, 0.5 * tol / rel), max_iter=max_iter - it,

@@ -28,6 +28,7 @@ keys of the chapters it depends on (``metadata.xctkit.depends_on`` in the notebo
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -611,6 +612,20 @@ def _missing_inputs(nb_path: Path, needs, params: dict, declared: dict) -> list[
     return [str(m) for m in (missing_inputs(manifest, list(needs)) or [])]
 
 
+@contextlib.contextmanager
+def _inline_figures():
+    """Kernels inherit the environment; a non-interactive ``MPLBACKEND`` (``Agg``, set by test
+    runners and headless shells) would keep every figure out of the executed notebook."""
+    saved = os.environ.get("MPLBACKEND")
+    if saved is not None and "inline" not in saved:
+        del os.environ["MPLBACKEND"]  # ipykernel then selects matplotlib-inline
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
+
+
 def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, overrides=None,
                   force: bool = False, progress: bool = True, timeout_s: float | None = None
                   ) -> list[NotebookRun]:
@@ -678,11 +693,12 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
         t0 = time.perf_counter()
         failed_cell, error = None, ""
         try:
-            papermill.execute_notebook(
-                str(nb), str(tmp), parameters=params, kernel_name="python3",
-                progress_bar=progress, cwd=str(paths.notebooks), execution_timeout=timeout_s,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice per run
-            )
+            with _inline_figures():
+                papermill.execute_notebook(
+                    str(nb), str(tmp), parameters=params, kernel_name="python3",
+                    progress_bar=progress, cwd=str(paths.notebooks), execution_timeout=timeout_s,
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice
+                )
             status = "ok"
         except PapermillExecutionError as exc:
             status = "failed"

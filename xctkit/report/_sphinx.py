@@ -7,6 +7,9 @@ few files the TeX → CommonHTML renderer needs (about 2 MB) to ``_static/mathja
 book and points ``mathjax_path`` there. Without a local copy the build warns and math stays as
 TeX source: the book never references a CDN either way.
 
+It also drops repeated ``<script>`` entries (sphinx-thebe's inline configuration, added once
+per page built, made the browser report a redeclared ``const``).
+
 Enabled in ``book/_config.yml`` (``sphinx.extra_extensions``).
 """
 
@@ -73,7 +76,26 @@ def _build_finished(app, exception) -> None:
             shutil.copy2(s, d)
 
 
+def _dedup_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Drop repeated ``<script>`` entries: sphinx-thebe adds its inline configuration once per page
+    built, so later pages declared ``const THEBE_JS_URL`` twice (a console error)."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for js in scripts:
+        # the same file or inline body (whatever the priority it was added with)
+        key = (str(getattr(js, "filename", js) or ""),  # inline scripts: None or ""
+               tuple(sorted((k, str(v)) for k, v in getattr(js, "attributes", {}).items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        unique.append(js)
+    scripts[:] = unique
+
+
 def setup(app):
     app.connect("builder-inited", _builder_inited, priority=900)  # after myst-parser's override
+    app.connect("html-page-context", _dedup_scripts, priority=990)  # after everyone added theirs
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -19,6 +19,7 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
+    pytest.mark.slow,  # builds a (tiny) book
     pytest.mark.skipif(not Path(CHROMIUM).exists(),
                        reason="no chromium at /usr/bin/chromium (Debian package `chromium`; "
                               ".ci/run installs it when run as root)"),

@@ -10,8 +10,16 @@ import nbformat
 import pandas as pd
 import pytest
 
-from xctkit.report import (check_overrides, compare_runs, discover_notebooks, parse_overrides,
-                           parse_sweep, report, sweep, sweep_runs)
+from xctkit.report import (
+    check_overrides,
+    compare_runs,
+    discover_notebooks,
+    parse_overrides,
+    parse_sweep,
+    report,
+    sweep,
+    sweep_runs,
+)
 from xctkit.report._runner import ReportPaths
 
 
@@ -80,6 +88,7 @@ def test_only_selects_by_stem_number_or_substring(project):
         discover_notebooks(paths, ["nope"])
 
 
+@pytest.mark.slow
 def test_report_runs_caches_and_reruns_on_change(project):
     first = report(project, profile="quick", book=False, progress=False)
     assert [r.status for r in first.runs] == ["ok", "ok"]
@@ -106,6 +115,7 @@ def test_unknown_parameter_is_refused_before_running(project):
         report(project, book=False, progress=False, overrides=["02_second:seed=1"])
 
 
+@pytest.mark.slow
 def test_failing_notebook_is_named_others_run_and_book_builds_in_out_folder(project, tmp_path):
     """One run with --out: the failure is reported, the book builds under OUT, and the
     project's book/ and data/ are left exactly as they were (file list, sizes, mtimes)."""
@@ -165,6 +175,7 @@ def test_list_parameters_check_their_items(tmp_path):
         check_overrides([nb], parse_overrides(["names=b"]))
 
 
+@pytest.mark.slow
 def test_executed_copy_is_published_and_the_source_untouched(project):
     src = project / "notebooks" / "01_first.ipynb"
     src_text = src.read_text()
@@ -207,6 +218,7 @@ def _fake_workflows(monkeypatch, missing):
     return calls
 
 
+@pytest.mark.slow
 def test_chapter_with_missing_manifest_inputs_gets_a_placeholder(project, monkeypatch):
     # the body would fail if it ran: a placeholder proves it did not
     _notebook(project / "notebooks" / "03_needs.ipynb", "manifest = None",
@@ -266,6 +278,7 @@ def test_compare_runs_mean_and_sd_by_hand(tmp_path):
     assert got["n_runs"].tolist() == [3, 3]
 
 
+@pytest.mark.slow
 def test_sweep_runs_side_by_side_and_compares(project, tmp_path):
     out = tmp_path / "sweep"
     results = sweep(project, sweep=["seed=1,2"], out=out, profile="quick", book=False,
@@ -285,6 +298,7 @@ def test_sweep_runs_side_by_side_and_compares(project, tmp_path):
     assert not (tmp_path / "bad").exists()
 
 
+@pytest.mark.slow
 def test_cli_exit_status_and_help(project, tmp_path):
     exe = [sys.executable, "-m", "xctkit.cli"]
     bad = subprocess.run(exe + ["report", "--root", str(project), "--no-book", "--no-progress",
@@ -309,6 +323,7 @@ def test_cli_exit_status_and_help(project, tmp_path):
     assert "report" in top and "profiles" in top
 
 
+@pytest.mark.slow
 def test_cli_options_reach_the_notebook_as_parameters(project, tmp_path):
     manifest = tmp_path / "m.yaml"
     manifest.write_text("samples: []\n")

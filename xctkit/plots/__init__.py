@@ -18,9 +18,9 @@ from ._figures import (
     learning_curves,
     phase_legend,
     set_style,
-    style,
     size_distributions,
     slices,
+    style,
 )
 
 __all__ = ["style", "set_style", "slices", "histograms", "size_distributions", "learning_curves", "bars_mean_sd",

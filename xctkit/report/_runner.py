@@ -34,9 +34,9 @@ import functools
 import hashlib
 import itertools
 import json
-import re
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -525,7 +525,7 @@ def provenance(paths: ReportPaths, nb_name: str, profile: str, params: dict, cha
         "parameters": {k: v for k, v in params.items() if k not in _PLUMBING},
         "changed": changed,
         "source": f"notebooks/{nb_name}.ipynb",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "wall_time_s": None if seconds is None else round(seconds, 1),
         "status": status,
         "python": sys.version.split()[0],
@@ -911,7 +911,8 @@ def sweep_runs(sweep: dict[str, list]) -> list[tuple[str, dict]]:
     keys = list(sweep)
     runs = []
     for combo in itertools.product(*(sweep[k] for k in keys)):
-        runs.append(("__".join(f"{k}-{_slug(v)}" for k, v in zip(keys, combo)), dict(zip(keys, combo))))
+        runs.append(("__".join(f"{k}-{_slug(v)}" for k, v in zip(keys, combo, strict=True)),
+                     dict(zip(keys, combo, strict=True))))
     names = [n for n, _ in runs]
     if len(set(names)) != len(names):  # two values with the same slug: fall back to indices
         runs = [(f"run-{i:03d}__{n}", c) for i, (n, c) in enumerate(runs)]
@@ -966,7 +967,7 @@ def sweep(root=".", *, sweep: dict | list, out=None, profile: str = "default", o
         {"profile": profile, "sweep": sweep,
          "runs": [{"folder": name, "parameters": combo, "ok": res.ok,
                    "html_index": None if res.html_index is None else str(res.html_index)}
-                  for (name, combo), (_, res) in zip(combos, results)]}, indent=1, default=str))
+                  for (name, combo), (_, res) in zip(combos, results, strict=True)]}, indent=1, default=str))
     return results
 
 
@@ -1015,7 +1016,7 @@ def compare_runs(runs, out) -> list[Path]:
         sd = grouped.std(ddof=1).add_suffix("_sd")
         n = grouped.size().rename("n_runs")
         res = pd.concat([mean, sd, n], axis=1)
-        res = res[[c for pair in zip(mean.columns, sd.columns) for c in pair] + ["n_runs"]]
+        res = res[[c for pair in zip(mean.columns, sd.columns, strict=True) for c in pair] + ["n_runs"]]
         res = res.reset_index().drop(columns="_row")
         path = out / table
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -63,10 +63,17 @@ def _builder_inited(app) -> None:
 
 
 def _build_finished(app, exception) -> None:
-    src = getattr(app, "xctkit_mathjax", None)
-    if exception is not None or src is None or app.builder.format != "html":
+    if exception is not None or app.builder.format != "html":
         return
+    src = getattr(app, "xctkit_mathjax", None)
     dest = Path(app.outdir) / "_static" / "mathjax"
+    if src is None:  # a stub, so pages load without a failed request; math stays TeX source
+        dest.mkdir(parents=True, exist_ok=True)
+        stub = dest / "MathJax.js"
+        if not stub.exists():
+            stub.write_text("/* xctkit: no local MathJax was found at build time (install Debian's "
+                            "libjs-mathjax); math is shown as TeX source. */\n")
+        return
     for rel in SUBSET:
         s, d = src / rel, dest / rel
         if s.is_dir():

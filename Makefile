@@ -6,6 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PROFILE ?= default
 PYTEST_ARGS ?=
+# OUT=DIR: write the whole run (chapters, results, data, html) under DIR; REPORT_ARGS: more
+# `xctkit report` options, e.g. REPORT_ARGS="--sweep seed=0,1,2 -p sr_epochs=4"
+OUT ?=
+REPORT_ARGS ?=
 
 # Keep every tool cache inside the project (nothing under $HOME).
 export KERAS_BACKEND      := torch
@@ -23,6 +27,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 help:
 	@echo "make report [PROFILE=quick|default|full]  run every chapter and build book/_build/html"
+	@echo "            [OUT=DIR] [REPORT_ARGS=...]      ... or everything under DIR; more xctkit report options"
 	@echo "make test                                   run the test suite (what .ci/run calls)"
 	@echo "make lab                                    JupyterLab on notebooks/ with the xctkit kernel"
 	@echo "make bench                                  run benchmarks/ (JSON into benchmarks/results/)"
@@ -42,7 +47,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@touch $@
 
 report: setup
-	$(BIN)/xctkit report --profile $(PROFILE)
+	$(BIN)/xctkit report --profile $(PROFILE) $(if $(OUT),--out $(OUT)) $(REPORT_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

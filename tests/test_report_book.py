@@ -1,9 +1,12 @@
 """The real chapters on the quick profile: every notebook runs, the book builds, nothing is missing.
 
-One report run (session fixture) serves all checks; it is the slowest part of the suite.
+One report run (session fixture) serves all checks; it is the slowest part of the suite. It runs
+into a temporary folder (``report(out=...)``): the checkout's ``book/`` and ``data/`` — where a
+user's ``make report`` leaves the default-profile book — are never written by the tests.
 """
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -20,7 +23,8 @@ def _notebooks(root):
 
 def test_every_notebook_is_clean_parameterised_and_in_the_toc(root):
     toc = yaml.safe_load((root / "book" / "_toc.yml").read_text())
-    listed = {c["file"] for part in toc["parts"] for c in part["chapters"]}
+    listed = {c["file"] for part in toc["parts"] for c in part["chapters"]
+              if c["file"].startswith("chapters/")}
     for path in _notebooks(root):
         nb = nbformat.read(path, as_version=4)
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
@@ -33,11 +37,32 @@ def test_every_notebook_is_clean_parameterised_and_in_the_toc(root):
     assert len(listed) == len(_notebooks(root))
 
 
+def _snapshot(*folders):
+    """{path: (size, mtime_ns)} of every file below ``folders``."""
+    out = {}
+    for folder in folders:
+        for dirpath, _, files in os.walk(folder):
+            for f in files:
+                st = os.stat(os.path.join(dirpath, f))
+                out[os.path.join(dirpath, f)] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
 @pytest.fixture(scope="session")
-def quick_report(root):
+def quick_out(tmp_path_factory):
+    return tmp_path_factory.mktemp("quick-report")
+
+
+@pytest.fixture(scope="session")
+def checkout_before(root):
+    return _snapshot(root / "book", root / "data")
+
+
+@pytest.fixture(scope="session")
+def quick_report(root, quick_out, checkout_before):
     from xctkit.report import report
 
-    return report(root, profile="quick", progress=False)
+    return report(root, profile="quick", progress=False, out=quick_out)
 
 
 def test_quick_report_succeeds(quick_report):
@@ -46,18 +71,39 @@ def test_quick_report_succeeds(quick_report):
     assert quick_report.ok and quick_report.book_built
 
 
-def test_book_has_one_page_per_chapter_and_all_images(quick_report, root):
-    html = root / "book" / "_build" / "html"
+def test_report_into_out_leaves_the_checkouts_book_and_data_unchanged(quick_report, root, checkout_before,
+                                                                      quick_out):
+    assert quick_report.html_index == quick_out / "_build" / "html" / "index.html"
+    after = _snapshot(root / "book", root / "data")
+    added = sorted(set(after) - set(checkout_before))
+    removed = sorted(set(checkout_before) - set(after))
+    changed = sorted(k for k in set(after) & set(checkout_before) if after[k] != checkout_before[k])
+    assert (added, removed, changed) == ([], [], [])
+
+
+def test_book_has_one_page_per_chapter_and_all_images(quick_report, root, quick_out):
+    html = quick_out / "_build" / "html"
     assert (html / "index.html").exists()
     for nb in _notebooks(root):
         page = html / "chapters" / f"{nb.stem}.html"
         assert page.exists(), f"no HTML page for {nb.stem}"
         text = page.read_text()
-        for src in re.findall(r'<img[^>]+src="([^"]+)"', text):
+        images = re.findall(r'<img[^>]+src="([^"]+)"', text)
+        for src in images:
             if src.startswith(("http:", "https:", "data:")):
                 continue
             assert (page.parent / src).resolve().exists(), f"{nb.stem}: missing image {src}"
         assert "Traceback" not in text, f"{nb.stem} shows a traceback"
+        assert "xctkit-provenance" in text, f"{nb.stem} has no provenance footer"
+        assert "cdn.jsdelivr" not in text and "mathjax@3" not in text, f"{nb.stem} references a CDN"
+    # figures reach the pages (a non-interactive MPLBACKEND in the kernel would drop all of them)
+    assert re.search(r'<img[^>]+src="[^"]+\.png"', (html / "chapters" / "01_virtual_electrodes.html").read_text())
+
+
+def test_api_reference_documents_the_public_packages(quick_report, quick_out):
+    text = (quick_out / "_build" / "html" / "api.html").read_text()
+    for name in ("xctkit.micro.porosity", "xctkit.report.report", "xctkit.plots.style"):
+        assert f'id="{name}"' in text, name
 
 
 def test_run_summary_lists_notebooks_and_result_tables(quick_report, root):
@@ -71,10 +117,10 @@ def test_run_summary_lists_notebooks_and_result_tables(quick_report, root):
     assert "Book:" in text and "index.html" in text
 
 
-def test_quick_cnn_beats_bicubic_on_held_out_electrodes(quick_report, root):
+def test_quick_cnn_beats_bicubic_on_held_out_electrodes(quick_report, quick_out):
     """Issue acceptance: on the test electrodes (never trained on) the CNN gains >= 2 dB PSNR and SSIM."""
     import pandas as pd
 
-    table = pd.read_csv(root / "book" / "results" / "03_sr_evaluation__table1.csv").set_index("model")
+    table = pd.read_csv(quick_out / "results" / "03_sr_evaluation__table1.csv").set_index("model")
     assert table.loc["CNN", "psnr_gain_db"] >= 2.0
     assert table.loc["CNN", "ssim"] > table.loc["bicubic", "ssim"]

@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Execute the notebooks in notebooks/ with papermill (skipping those whose notebook, "
             "parameters and xctkit version are unchanged since their last successful run), write "
             "the executed copies to book/chapters/, key tables to book/results/, then build the "
-            "jupyter-book without re-executing. A failing notebook is reported by name and cell; "
+            "jupyter-book without re-executing (--out DIR puts all of it under DIR instead). "
+            "Every -p value is checked against the notebooks' parameter cells (name and type) "
+            "before any chapter runs. A failing notebook is reported by name and cell; "
             "the others still run, the book still builds, and the exit status is 1."
         ),
     )
@@ -53,6 +55,30 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                      help="per-cell execution timeout (default: none)")
     rep.add_argument("--no-progress", action="store_true", help="hide papermill's progress bars")
+    rep.add_argument("--out", metavar="DIR", default=None,
+                     help="write the whole run (executed chapters, results/, data/, _build/html) "
+                          "under DIR and nothing into the project's book/ or data/ "
+                          "(default: book/chapters, book/results, data/generated, book/_build)")
+    rep.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2,...",
+                     help="run once per value (repeat for a grid: every combination), each run in "
+                          "its own folder OUT/KEY-VALUE[__KEY2-VALUE2] (OUT defaults to "
+                          "book/_build/sweep), then write OUT/comparison/<table>.csv with the mean "
+                          "and SD across runs of every numeric result column; values are read as "
+                          "YAML, a list-valued parameter as a YAML list of lists")
+    inputs = rep.add_argument_group(
+        "inputs and compute (passed to every chapter that declares the parameter)")
+    inputs.add_argument("--manifest", metavar="PATH", default=None,
+                        help="sample manifest of the user's own scans (parameter `manifest`)")
+    inputs.add_argument("--test-electrodes", metavar="A,B", default=None,
+                        help="comma-separated sample ids held out for testing "
+                             "(parameter `test_electrodes`)")
+    inputs.add_argument("--workers", type=int, metavar="N", default=None,
+                        help="dask workers (parameter `dask_workers`)")
+    inputs.add_argument("--memory-limit", metavar="SIZE", default=None,
+                        help="memory limit per dask worker, e.g. 4GB (parameter `dask_memory_limit`)")
+    inputs.add_argument("--scheduler", metavar="ADDR", default=None,
+                        help="address of a running dask scheduler, e.g. tcp://host:8786 "
+                             "(parameter `dask_scheduler`)")
 
     sub.add_parser("profiles", help="list the report profiles and their parameters",
                    description="Print each profile's parameter set.")
@@ -77,21 +103,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _option_parameters(args) -> dict:
+    """Notebook parameters given by the dedicated options (only those that were given)."""
+    from pathlib import Path
+
+    out: dict = {}
+    if args.manifest is not None:
+        manifest = Path(args.manifest)
+        if not manifest.is_file():
+            raise ValueError(f"--manifest {args.manifest!r}: no such file")
+        out["manifest"] = str(manifest.resolve())
+    if args.test_electrodes is not None:
+        ids = [t.strip() for t in args.test_electrodes.split(",")]
+        if not ids or any(not t for t in ids):
+            raise ValueError(f"--test-electrodes expects comma-separated ids such as dry2,dry3, "
+                             f"got {args.test_electrodes!r}")
+        out["test_electrodes"] = ids
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {args.workers}")
+        out["dask_workers"] = args.workers
+    if args.memory_limit is not None:
+        out["dask_memory_limit"] = args.memory_limit
+    if args.scheduler is not None:
+        out["dask_scheduler"] = args.scheduler
+    return out
+
+
 def _cmd_report(args) -> int:
-    from xctkit.report import parse_overrides, report
+    from xctkit.report import parse_overrides, parse_sweep, report, sweep
 
     try:
         overrides = parse_overrides(args.param)
-        result = report(
-            args.root, profile=args.profile, only=args.only, overrides=overrides,
-            force=args.force, book=not args.no_book, progress=not args.no_progress,
-            timeout_s=args.timeout,
-        )
+        for key, value in _option_parameters(args).items():
+            if key in overrides.get(None, {}):
+                raise ValueError(f"parameter {key!r} given both by its option and by -p")
+            overrides.setdefault(None, {})[key] = value
+        common = dict(profile=args.profile, only=args.only, overrides=overrides, force=args.force,
+                      book=not args.no_book, progress=not args.no_progress, timeout_s=args.timeout)
+        if args.sweep:
+            grid = parse_sweep(args.sweep)
+            clash = set(grid) & set(overrides.get(None, {}))
+            if clash:
+                raise ValueError(f"parameter(s) {sorted(clash)} both swept and set with -p")
+            results = sweep(args.root, sweep=grid, out=args.out, **common)
+        else:
+            results = [({}, report(args.root, out=args.out, **common))]
     except (ValueError, FileNotFoundError) as exc:
         print(f"xctkit report: error: {exc}", file=sys.stderr)
         return 2
-    print(result.summary())
-    return 0 if result.ok else 1
+    for combo, result in results:
+        if combo:
+            print("== " + ", ".join(f"{k}={v!r}" for k, v in combo.items()))
+        print(result.summary())
+    return 0 if all(r.ok for _, r in results) else 1
 
 
 def _cmd_profiles(args) -> int:

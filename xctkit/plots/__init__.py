@@ -4,6 +4,7 @@ Functions return the matplotlib ``Figure`` and never call ``plt.show()``; notebo
 
 .. autosummary::
 
+   style
    set_style
    slices
    histograms
@@ -19,7 +20,8 @@ from ._figures import (
     set_style,
     size_distributions,
     slices,
+    style,
 )
 
-__all__ = ["set_style", "slices", "histograms", "size_distributions", "learning_curves", "bars_mean_sd",
+__all__ = ["style", "set_style", "slices", "histograms", "size_distributions", "learning_curves", "bars_mean_sd",
            "add_boxes", "PHASE_CMAP", "phase_legend"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import numpy as np
 
 from .._validate import as_array
 
-__all__ = ["set_style", "slices", "histograms", "PHASE_CMAP", "phase_legend"]
+__all__ = ["style", "set_style", "slices", "histograms", "PHASE_CMAP", "phase_legend"]
 
 # pore, CBD, NMC, crack
 _PHASE_COLOURS = ["#1b1b3a", "#5fa8d3", "#f2c14e", "#e4572e"]
@@ -22,25 +25,86 @@ PHASE_CMAP = "xctkit_phases"
 
 
 def _figure_and_axes(ax, figsize=(5.5, 3.6)):
-    """The house style, and a new single-panel figure unless ``ax`` is given."""
+    """A new single-panel figure unless ``ax`` is given (call inside :func:`style`)."""
     import matplotlib.pyplot as plt
 
-    set_style()
     if ax is None:
         return plt.subplots(figsize=figsize)
     return ax.figure, ax
 
 
-def set_style(context: str = "notebook") -> None:
-    """Apply the house style: seaborn ticks, colour-blind palette, readable sizes."""
+def _register_cmap() -> None:
     import matplotlib as mpl
-    import seaborn as sns
 
-    sns.set_theme(context=context, style="ticks", palette="colorblind")
-    mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "axes.titlesize": "medium",
-                         "image.interpolation": "nearest", "figure.constrained_layout.use": True})
     if PHASE_CMAP not in mpl.colormaps:
         mpl.colormaps.register(_phase_cmap())
+
+
+def _house_rc(context: str = "notebook") -> dict:
+    """The house style as an rcParams mapping: seaborn ticks, colour-blind palette, readable sizes."""
+    import seaborn as sns
+    from cycler import cycler
+
+    rc: dict = {}
+    rc.update(sns.axes_style("ticks"))
+    rc.update(sns.plotting_context(context))
+    rc["axes.prop_cycle"] = cycler(color=sns.color_palette("colorblind"))
+    rc.update({"font.family": ["sans-serif"], "figure.dpi": 100, "savefig.dpi": 150,
+               "axes.titlesize": "medium", "image.interpolation": "nearest",
+               "figure.constrained_layout.use": True})
+    return rc
+
+
+@contextlib.contextmanager
+def style(context: str = "notebook"):
+    """Context manager: the house style inside the block, the caller's matplotlib settings after it.
+
+    Every plotting function of :mod:`xctkit.plots` draws inside this context, so calling one never
+    changes the user's global ``matplotlib.rcParams``.
+
+    Parameters
+    ----------
+    context : {'paper', 'notebook', 'talk', 'poster'}
+        seaborn plotting context (font and line sizes).
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> from xctkit import plots
+    >>> before = mpl.rcParams["figure.dpi"]
+    >>> with plots.style():
+    ...     inside = mpl.rcParams["axes.spines.top"]
+    >>> inside, mpl.rcParams["figure.dpi"] == before
+    (False, True)
+    """
+    import matplotlib as mpl
+
+    _register_cmap()
+    with mpl.rc_context(_house_rc(context)):
+        yield
+
+
+def _styled(func):
+    """Run ``func`` inside :func:`style` (the decorated plotting functions leave rcParams alone)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with style():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def set_style(context: str = "notebook") -> None:
+    """Apply the house style *globally* (changes ``matplotlib.rcParams`` for the session).
+
+    Prefer ``with xctkit.plots.style():``, which restores the caller's settings afterwards;
+    xctkit's own plotting functions never call this.
+    """
+    import matplotlib as mpl
+
+    _register_cmap()
+    mpl.rcParams.update(_house_rc(context))
 
 
 def phase_legend(ax, *, phases=(0, 1, 2, 3)) -> None:
@@ -53,6 +117,7 @@ def phase_legend(ax, *, phases=(0, 1, 2, 3)) -> None:
               loc="upper right", fontsize="small", framealpha=0.8)
 
 
+@_styled
 def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = None, ncols: int | None = None,
            size: float = 3.2, vmin: float = 0.0, vmax: float = 1.0, suptitle: str | None = None):
     """A row (or grid) of 2-D images with titles, in physical units when ``voxel_um`` is given.
@@ -78,7 +143,6 @@ def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = 
     """
     import matplotlib.pyplot as plt
 
-    set_style()
     n = len(images)
     if n == 0:
         raise ValueError("`images` must hold at least one image")
@@ -105,6 +169,7 @@ def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = 
     return fig
 
 
+@_styled
 def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xlabel: str = "grey level",
                title: str | None = None):
     """Normalised histograms (density) of several grey-level arrays on one axis.
@@ -138,6 +203,7 @@ def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xl
     return fig
 
 
+@_styled
 def size_distributions(dists: dict, *, weighting: str = "number", ax=None, title: str | None = None):
     """Step plots of several particle size distributions (1 µm bins by default).
 
@@ -167,6 +233,7 @@ def size_distributions(dists: dict, *, weighting: str = "number", ax=None, title
     return fig
 
 
+@_styled
 def learning_curves(histories: dict, *, metrics=("loss", "mae"), labels=("MSE", "MAE"), logy: bool = True):
     """Training and validation curves of several models, one panel per metric (Fig. 4 style).
 
@@ -186,7 +253,6 @@ def learning_curves(histories: dict, *, metrics=("loss", "mae"), labels=("MSE", 
     """
     import matplotlib.pyplot as plt
 
-    set_style()
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.6), squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, metric, label in zip(axes[0], metrics, labels, strict=True):
@@ -204,6 +270,7 @@ def learning_curves(histories: dict, *, metrics=("loss", "mae"), labels=("MSE", 
     return fig
 
 
+@_styled
 def bars_mean_sd(frame, *, x: str, y: str, order=None, reference: dict | None = None, ax=None,
                  ylabel: str | None = None, title: str | None = None):
     """Bar chart of the mean of ``y`` per ``x`` with ±1 standard deviation error bars (Fig. 7 style).

@@ -3,7 +3,11 @@
 .. autosummary::
 
    report
+   sweep
    run_notebooks
+   check_overrides
+   publish_notebook
+   compare_runs
    build_book
    ReportResult
    NotebookRun
@@ -18,11 +22,19 @@ from ._runner import (
     ReportPaths,
     ReportResult,
     build_book,
+    check_overrides,
+    compare_runs,
     configure_environment,
     discover_notebooks,
+    git_commit,
     parse_overrides,
+    parse_sweep,
+    provenance,
+    publish_notebook,
     report,
     run_notebooks,
+    sweep,
+    sweep_runs,
 )
 from ._tables import save_table
 
@@ -39,5 +51,13 @@ __all__ = [
     "parse_overrides",
     "report",
     "run_notebooks",
+    "check_overrides",
+    "compare_runs",
+    "git_commit",
+    "parse_sweep",
+    "provenance",
+    "publish_notebook",
+    "sweep",
+    "sweep_runs",
     "save_table",
 ]

@@ -1,11 +1,24 @@
 """Run the chapter notebooks with papermill and build the jupyter-book from the executed copies.
 
-Layout (relative to the project root)::
+Layout of the default run (relative to the project root)::
 
     notebooks/NN_name.ipynb        clean, parameterised sources (a cell tagged ``parameters``)
     book/chapters/NN_name.ipynb    executed copies the book renders (build products)
     book/results/<chapter>__<table>.csv   key tables, one folder for a whole run
+    book/_build/html/              the HTML book
     data/generated/                volumes and models written by the chapters (never committed)
+
+With ``out=DIR`` (``xctkit report --out DIR``) a run is self-contained and touches nothing in
+``book/`` or ``data/``: the book sources are copied to ``DIR`` and the run writes
+``DIR/chapters``, ``DIR/results``, ``DIR/data`` and ``DIR/_build/html``. A sweep
+(:func:`sweep`) gives every parameter combination its own such folder, ``DIR/<key>-<value>...``.
+
+The executed copies are prepared for reading (the sources are never changed): papermill's
+injected-parameters cell is dropped, the ``parameters`` cell is removed and the run's parameters
+are shown once as a table, code cells are tagged ``hide-input`` (behind a toggle), and a
+provenance footer (xctkit version, git commit, profile, parameters, date, wall time) closes the
+page. A chapter whose ``metadata.xctkit.needs`` lists manifest fields that
+``xctkit.workflows.missing_inputs`` reports missing is not run; its page says what is missing.
 
 A notebook is re-run only when its cache key changes: the key hashes the notebook's cells
 (without outputs), its parameters, the xctkit version, a digest of the xctkit source and the
@@ -14,10 +27,16 @@ keys of the chapters it depends on (``metadata.xctkit.depends_on`` in the notebo
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import datetime
+import functools
 import hashlib
+import itertools
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +56,14 @@ __all__ = [
     "build_book",
     "report",
     "configure_environment",
+    "check_overrides",
+    "publish_notebook",
+    "provenance",
+    "git_commit",
+    "parse_sweep",
+    "sweep_runs",
+    "sweep",
+    "compare_runs",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,7 +73,12 @@ CACHE_FILE = ".xctkit-cache.json"
 
 @dataclass(frozen=True)
 class ReportPaths:
-    """Where the report reads and writes, all derived from the project root."""
+    """Where the report reads and writes.
+
+    ``book_src`` is the checkout's ``book/`` (configuration, TOC, intro); ``book`` is the folder
+    that is built: ``book_src`` itself for the default run, or the ``out`` folder, which receives a
+    copy of the sources.
+    """
 
     root: Path
     notebooks: Path
@@ -55,9 +87,10 @@ class ReportPaths:
     results: Path
     data: Path
     cache: Path
+    book_src: Path | None = None
 
     @classmethod
-    def from_root(cls, root=".") -> ReportPaths:
+    def from_root(cls, root=".", out=None) -> ReportPaths:
         root = Path(root).resolve()
         for needed in ("notebooks", "book"):
             if not (root / needed).is_dir():
@@ -65,16 +98,39 @@ class ReportPaths:
                     f"`root` {str(root)!r} has no {needed}/ folder; run from the xctkit project "
                     "folder or pass --root"
                 )
-        book = root / "book"
-        return cls(
-            root=root,
-            notebooks=root / "notebooks",
-            book=book,
-            chapters=book / "chapters",
-            results=book / "results",
-            data=root / "data" / "generated",
-            cache=book / "chapters" / CACHE_FILE,
-        )
+        src = root / "book"
+        if out is None or Path(out).resolve() == src:
+            book, data = src, root / "data" / "generated"
+        else:
+            book = Path(out).resolve()
+            if book == root or book in root.parents or book in (root / "notebooks", root / "data"):
+                raise ValueError(f"`out` {str(book)!r} must be a folder of its own, not the project "
+                                 "folder or its notebooks/ or data/")
+            if book.exists() and not book.is_dir():
+                raise ValueError(f"`out` {str(book)!r} exists and is not a folder")
+            data = book / "data"
+        return cls(root=root, notebooks=root / "notebooks", book=book, chapters=book / "chapters",
+                   results=book / "results", data=data, cache=book / "chapters" / CACHE_FILE,
+                   book_src=src)
+
+    @property
+    def html(self) -> Path:
+        return self.book / "_build" / "html"
+
+    def stage_book(self) -> None:
+        """Copy the book sources (config, TOC, pages, ``_static``) into ``book`` for an ``out`` run."""
+        if self.book_src is None or self.book == self.book_src:
+            return
+        self.book.mkdir(parents=True, exist_ok=True)
+        skip = {"_build", "chapters", "results", "data"}
+        for item in self.book_src.iterdir():
+            if item.name in skip or item.name.startswith("."):
+                continue
+            target = self.book / item.name
+            if item.is_dir():
+                shutil.copytree(item, target, dirs_exist_ok=True)
+            else:
+                shutil.copy2(item, target)
 
 
 @dataclass(frozen=True)
@@ -85,7 +141,8 @@ class NotebookRun:
     ----------
     name : str
         Notebook stem, e.g. ``"01_virtual_electrodes"``.
-    status : {'ok', 'cached', 'failed'}
+    status : {'ok', 'cached', 'failed', 'skipped'}
+        ``skipped``: the chapter needs manifest fields that are missing (see ``missing``).
     seconds : float
         Wall time of this run (0 when cached).
     output : Path
@@ -94,6 +151,8 @@ class NotebookRun:
         0-based index of the failing cell.
     error : str
         ``"ExceptionName: message"`` of the failure, else empty.
+    missing : tuple of str
+        Manifest fields the chapter needs and the manifest lacks (status ``skipped``).
     """
 
     name: str
@@ -102,6 +161,7 @@ class NotebookRun:
     output: Path
     failed_cell: int | None = None
     error: str = ""
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +201,8 @@ class ReportResult:
             if r.status == "failed":
                 cell = "?" if r.failed_cell is None else r.failed_cell
                 lines.append(f"    -> failed in cell {cell}: {r.error}")
+            if r.status == "skipped":
+                lines.append(f"    -> not run, missing inputs: {', '.join(r.missing)}")
         if self.results:
             lines += ["", "Result tables:"] + [f"  {p}" for p in self.results]
         lines.append("")
@@ -225,12 +287,61 @@ def parse_overrides(items) -> dict[str | None, dict[str, object]]:
 
 
 def _declared_parameters(nb_path: Path) -> dict:
+    """papermill's description of the ``parameters`` cell: ``{name: {"default": source, ...}}``."""
+    p = Path(nb_path)
+    return _declared_cached(str(p), p.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _declared_cached(path: str, _mtime_ns: int) -> dict:
     import papermill
 
     # papermill warns about parameter lines whose comments it cannot parse, yet still reads the
     # names; the warning is noise in the run summary
     logging.getLogger("papermill.translators").setLevel(logging.ERROR)
-    return papermill.inspect_notebook(str(nb_path))
+    return papermill.inspect_notebook(path)
+
+
+_NO_DEFAULT = object()
+
+
+def _default_value(spec: dict):
+    """The Python value of a declared default (a literal), else ``_NO_DEFAULT``."""
+    try:
+        return ast.literal_eval(str(spec.get("default", "")))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return _NO_DEFAULT
+
+
+def _type_name(value) -> str:
+    return type(value).__name__
+
+
+def _type_mismatch(value, default) -> str | None:
+    """Why ``value`` cannot replace ``default`` (None when it can); int is accepted for float."""
+    if default is None or default is _NO_DEFAULT:
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(default, int):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "an integer"
+    if isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok else "a number"
+    if isinstance(default, str):
+        return None if isinstance(value, str) else "a string (quote it, e.g. KEY='\"123\"')"
+    if isinstance(default, (list, tuple)):
+        if not isinstance(value, (list, tuple)):
+            return "a list such as [1, 2]"
+        if default and all(type(d) is type(default[0]) for d in default):
+            for i, item in enumerate(value):
+                why = _type_mismatch(item, default[0])
+                if why:
+                    return f"a list whose items are {why} (item {i} is {item!r})"
+        return None
+    if isinstance(default, dict):
+        return None if isinstance(value, dict) else "a mapping such as {a: 1}"
+    return None
 
 
 def _source_digest() -> str:
@@ -292,12 +403,28 @@ def _parameters_for(nb_path: Path, base: dict, overrides: dict, paths: ReportPat
     return {k: v for k, v in merged.items() if k in declared}
 
 
-def _check_overrides(nbs: list[Path], overrides: dict) -> None:
-    declared = {p.stem: set(_declared_parameters(p)) for p in nbs}
+def check_overrides(nbs, overrides: dict) -> None:
+    """Refuse overrides no selected notebook declares, or whose value does not fit the default.
+
+    Parameters
+    ----------
+    nbs : list of Path
+        The selected notebooks.
+    overrides : dict
+        As returned by :func:`parse_overrides`.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, the notebook, the expected type and the value given; raised before
+        any kernel starts.
+    """
+    declared = {Path(p).stem: _declared_parameters(Path(p)) for p in nbs}
     for scope, kv in overrides.items():
-        for key in kv:
+        for key, value in kv.items():
             if scope is None:
-                if not any(key in d for d in declared.values()):
+                owners = [name for name, d in declared.items() if key in d]
+                if not owners:
                     raise ValueError(f"-p {key}=...: no selected notebook declares parameter {key!r}")
             else:
                 if scope not in declared:
@@ -306,22 +433,204 @@ def _check_overrides(nbs: list[Path], overrides: dict) -> None:
                 if key not in declared[scope]:
                     raise ValueError(f"-p {scope}:{key}=...: notebook {scope!r} declares no parameter "
                                      f"{key!r} (it declares: {', '.join(sorted(declared[scope]))})")
+                owners = [scope]
+            for name in owners:
+                spec = declared[name][key]
+                default = _default_value(spec)
+                why = _type_mismatch(value, default)
+                if why:
+                    raise ValueError(
+                        f"-p {key}={value!r}: parameter {key!r} of notebook {name!r} expects {why} "
+                        f"(its default is {spec.get('default')}), got {_type_name(value)} {value!r}")
 
 
-def _placeholder(path: Path, title: str, text: str) -> None:
+_check_overrides = check_overrides
+
+
+def _write_notebook(nb, path: Path) -> None:
+    """Write a notebook atomically (a temporary file beside it, then a rename)."""
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.writing")
+    try:
+        nbformat.write(nb, str(tmp))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _placeholder(path: Path, title: str, text: str, footer: str = "") -> None:
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\n{text}")]
+    if footer:
+        nb.cells.append(nbformat.v4.new_markdown_cell(footer))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
+    _write_notebook(nb, path)
+
+
+def git_commit(root) -> str:
+    """Short commit of the checkout at ``root`` (``+modified`` when tracked files changed), or ``""``."""
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True, timeout=20)
+        if head.returncode != 0:
+            return ""
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=20)
+        return head.stdout.strip() + ("+modified" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _md_value(value) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    text = text.replace("|", "\\|").replace("`", "'")
+    return f"`{text}`"
+
+
+_PLUMBING = {"data_dir", "results_dir"}
+
+
+def _parameters_table(values: dict, changed: set, profile: str) -> str:
+    """A markdown admonition with a two-column table of the run's parameters."""
+    rows = [f"| `{k}` | {_md_value(v)}{' (set for this run)' if k in changed else ''} |"
+            for k, v in values.items() if k not in _PLUMBING]
+    if not rows:
+        return ""
+    klass = "xctkit-parameters dropdown" if len(rows) > 10 else "xctkit-parameters"
+    return "\n".join([
+        f":::{{admonition}} Parameters of this run (profile `{profile}`)",
+        f":class: {klass}",
+        "",
+        "| parameter | value |",
+        "|---|---|",
+        *rows,
+        ":::",
+    ])
+
+
+def provenance(paths: ReportPaths, nb_name: str, profile: str, params: dict, changed: dict,
+               seconds: float | None, status: str) -> dict:
+    """The record of what produced a chapter page (stored in the executed notebook's metadata)."""
+    import xctkit
+
+    return {
+        "xctkit_version": xctkit.__version__,
+        "git_commit": git_commit(paths.root),
+        "profile": profile,
+        "seed": params.get("seed"),
+        "parameters": {k: v for k, v in params.items() if k not in _PLUMBING},
+        "changed": changed,
+        "source": f"notebooks/{nb_name}.ipynb",
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "wall_time_s": None if seconds is None else round(seconds, 1),
+        "status": status,
+        "python": sys.version.split()[0],
+    }
+
+
+def _provenance_footer(prov: dict) -> str:
+    changed = ", ".join(f"`{k}={json.dumps(v, default=str)}`" for k, v in prov["changed"].items())
+    parts = [
+        f"xctkit {prov['xctkit_version']}",
+        f"commit `{prov['git_commit']}`" if prov["git_commit"] else "commit unknown (not a git checkout)",
+        f"profile `{prov['profile']}`",
+        f"seed `{prov['seed']}`" if prov["seed"] is not None else "",
+        f"set for this run: {changed}" if changed else "profile parameters unchanged",
+        f"run {prov['date']}",
+        f"wall time {prov['wall_time_s']:.1f} s" if prov["wall_time_s"] is not None else "",
+        f"source `{prov['source']}`",
+        "status **FAILED**" if prov["status"] == "failed" else "",
+    ]
+    text = " · ".join(p for p in parts if p)
+    return f"```{{container}} xctkit-provenance\n**Provenance.** {text}\n```"
+
+
+_LAYOUT_TAGS = {"remove-cell", "remove-input", "hide-input", "hide-cell", "show-input"}
+
+
+def publish_notebook(path: Path, *, declared: dict, params: dict, prov: dict) -> None:
+    """Prepare an executed notebook for reading, in place (the source notebook is untouched).
+
+    Drops papermill's ``injected-parameters`` cell, removes the ``parameters`` cell and shows the
+    run's values once as a table after the title, tags every code cell ``hide-input`` (the code
+    sits behind a toggle; outputs stay visible) unless it already carries a layout tag, and appends
+    the provenance footer. ``prov`` is also stored as ``metadata.xctkit.provenance``.
+    """
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    cells = []
+    for cell in nb.cells:
+        tags = list(cell.metadata.get("tags", []))
+        if "injected-parameters" in tags:
+            continue
+        if "parameters" in tags:
+            tags.append("remove-cell")
+        elif cell.cell_type == "code" and not _LAYOUT_TAGS.intersection(tags):
+            tags.append("hide-input")
+        if tags:
+            cell.metadata["tags"] = tags
+        cells.append(cell)
+    values = {}
+    for key, spec in declared.items():
+        default = _default_value(spec)
+        values[key] = params[key] if key in params else (spec.get("default") if default is _NO_DEFAULT
+                                                          else default)
+    table = _parameters_table(values, set(prov["changed"]), prov["profile"])
+    at = 1 if cells and cells[0].cell_type == "markdown" else 0
+    if table:
+        cells.insert(at, nbformat.v4.new_markdown_cell(table))
+    footer = nbformat.v4.new_markdown_cell(_provenance_footer(prov))
+    footer.metadata["tags"] = ["xctkit-provenance"]
+    cells.append(footer)
+    nb.cells = cells
+    nb.metadata.setdefault("xctkit", {})["provenance"] = prov
+    _write_notebook(nb, path)
+
+
+def _missing_inputs(nb_path: Path, needs, params: dict, declared: dict) -> list[str]:
+    """Manifest fields the chapter needs and the manifest lacks; ``[]`` when nothing can tell.
+
+    Uses ``xctkit.workflows.missing_inputs(manifest_path, needs)`` when it exists (imported here,
+    lazily); without it nothing counts as missing.
+    """
+    if not needs:
+        return []
+    try:
+        from xctkit.workflows import missing_inputs
+    except ImportError:
+        return []
+    if "manifest" in params:
+        manifest = params["manifest"]
+    else:
+        default = _default_value(declared.get("manifest", {}))
+        manifest = None if default is _NO_DEFAULT else default
+    return [str(m) for m in (missing_inputs(manifest, list(needs)) or [])]
+
+
+@contextlib.contextmanager
+def _inline_figures():
+    """Kernels inherit the environment; a non-interactive ``MPLBACKEND`` (``Agg``, set by test
+    runners and headless shells) would keep every figure out of the executed notebook."""
+    saved = os.environ.get("MPLBACKEND")
+    if saved is not None and "inline" not in saved:
+        del os.environ["MPLBACKEND"]  # ipykernel then selects matplotlib-inline
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
 
 
 def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, overrides=None,
                   force: bool = False, progress: bool = True, timeout_s: float | None = None
                   ) -> list[NotebookRun]:
     """Execute the chapter notebooks with papermill; see :func:`report`."""
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -330,7 +639,7 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
     overrides = overrides or {}
     all_nbs = discover_notebooks(paths)
     selected = discover_notebooks(paths, only)
-    _check_overrides(selected, overrides)
+    check_overrides(selected, overrides)
     base = profile_parameters(profile)
     paths.chapters.mkdir(parents=True, exist_ok=True)
     paths.results.mkdir(parents=True, exist_ok=True)
@@ -347,6 +656,7 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
         h.update(json.dumps(params, sort_keys=True, default=str).encode())
         h.update(xctkit.__version__.encode())
         h.update(src.encode())
+        h.update(b"layout-2")  # the executed copies' post-processing (publish_notebook)
         for d in deps:
             h.update(keys.get(d, d).encode())
         keys[nb.stem] = h.hexdigest()
@@ -354,22 +664,41 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
     runs: list[NotebookRun] = []
     for nb in selected:
         out = paths.chapters / nb.name
+        declared = _declared_parameters(nb)
+        params = _parameters_for(nb, base, overrides, paths)
+        changed = {k: v for k, v in {**overrides.get(None, {}), **overrides.get(nb.stem, {})}.items()
+                   if k in declared}
+        needs = nbformat.read(nb, as_version=4).metadata.get("xctkit", {}).get("needs", [])
+        missing = _missing_inputs(nb, needs, params, declared)
+        if missing:
+            prov = provenance(paths, nb.stem, profile, params, changed, None, "skipped")
+            listing = "\n".join(f"- `{m}`" for m in missing)
+            _placeholder(out, nb.stem,
+                         "**This chapter was not run: the manifest lacks inputs it needs.**\n\n"
+                         f"Missing manifest fields:\n\n{listing}\n\n"
+                         f"Add them to the manifest (`{params.get('manifest')}`) and run "
+                         f"`xctkit report --only {nb.stem}`.", _provenance_footer(prov))
+            cache.pop(nb.stem, None)
+            _save_cache(paths.cache, cache)
+            log.warning("%s: not run, missing manifest fields %s", nb.stem, missing)
+            runs.append(NotebookRun(nb.stem, "skipped", 0.0, out, missing=tuple(missing)))
+            continue
         entry = cache.get(nb.stem, {})
         if (not force and entry.get("key") == keys[nb.stem] and entry.get("status") == "ok"
                 and out.exists()):
             log.info("%s: unchanged, using cached output", nb.stem)
             runs.append(NotebookRun(nb.stem, "cached", 0.0, out))
             continue
-        params = _parameters_for(nb, base, overrides, paths)
         tmp = out.with_name(f".{out.stem}.running.ipynb")
         t0 = time.perf_counter()
         failed_cell, error = None, ""
         try:
-            papermill.execute_notebook(
-                str(nb), str(tmp), parameters=params, kernel_name="python3",
-                progress_bar=progress, cwd=str(paths.notebooks), execution_timeout=timeout_s,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice per run
-            )
+            with _inline_figures():
+                papermill.execute_notebook(
+                    str(nb), str(tmp), parameters=params, kernel_name="python3",
+                    progress_bar=progress, cwd=str(paths.notebooks), execution_timeout=timeout_s,
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice
+                )
             status = "ok"
         except PapermillExecutionError as exc:
             status = "failed"
@@ -381,8 +710,15 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
             status = "failed"
             error = f"{type(exc).__name__}: {exc}".strip()
         seconds = time.perf_counter() - t0
-        if not tmp.exists():
-            _placeholder(tmp, nb.stem, f"**This chapter failed before it could run.**\n\n```\n{error}\n```")
+        prov = provenance(paths, nb.stem, profile, params, changed, seconds, status)
+        if tmp.exists():
+            try:
+                publish_notebook(tmp, declared=declared, params=params, prov=prov)
+            except Exception as exc:  # never lose a run's output to the layout step
+                log.error("%s: could not prepare the executed copy for the book: %s", nb.stem, exc)
+        else:
+            _placeholder(tmp, nb.stem, f"**This chapter failed before it could run.**\n\n```\n{error}\n```",
+                         _provenance_footer(prov))
         os.replace(tmp, out)
         if status == "failed":
             log.error("%s failed in cell %s: %s", nb.stem, failed_cell, error)
@@ -418,6 +754,7 @@ def build_book(paths: ReportPaths, *, quiet: bool = True) -> tuple[bool, Path, s
     Chapters listed in ``_toc.yml`` that have no executed copy yet get a placeholder page that
     says how to run them. Returns ``(ok, index_html, log_tail)``.
     """
+    paths.stage_book()
     for entry in _toc_chapters(paths):
         nb = paths.book / (entry if entry.endswith(".ipynb") else entry + ".ipynb")
         if not nb.exists():
@@ -430,14 +767,15 @@ def build_book(paths: ReportPaths, *, quiet: bool = True) -> tuple[bool, Path, s
     if quiet:
         cmd.append("-q")
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.root)
-    index = paths.book / "_build" / "html" / "index.html"
+    index = paths.html / "index.html"
     tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
     ok = proc.returncode == 0 and index.exists()
     return ok, index, tail
 
 
 def report(root=".", *, profile: str = "default", only=None, overrides=None, force: bool = False,
-           book: bool = True, progress: bool = True, timeout_s: float | None = None) -> ReportResult:
+           book: bool = True, progress: bool = True, timeout_s: float | None = None,
+           out=None) -> ReportResult:
     """Execute the chapter notebooks with papermill, then build the book.
 
     Parameters
@@ -449,7 +787,8 @@ def report(root=".", *, profile: str = "default", only=None, overrides=None, for
     only : list of str, optional
         Notebook stems, number prefixes or unique substrings to run.
     overrides : dict or list of str, optional
-        Parameter overrides, as parsed by :func:`parse_overrides` or raw ``-p`` strings.
+        Parameter overrides, as parsed by :func:`parse_overrides` or raw ``-p`` strings. Each is
+        checked against the notebooks' declared defaults (name and type) before anything runs.
     force : bool
         Re-run notebooks even when their cache key is unchanged.
     book : bool
@@ -458,18 +797,29 @@ def report(root=".", *, profile: str = "default", only=None, overrides=None, for
         Show papermill's per-cell progress bar.
     timeout_s : float, optional
         Per-cell execution timeout, seconds.
+    out : str or Path, optional
+        Folder for the whole run (chapters, results, data, HTML); nothing in the project's
+        ``book/`` or ``data/`` is written. Default: today's locations in the project.
 
     Returns
     -------
     ReportResult
         ``ok`` is False when a notebook or the book build failed; the other notebooks still
         run and the book still builds (a failed chapter shows its error).
+
+    Examples
+    --------
+    >>> res = report(".", profile="quick", out="/tmp/xct-quick")  # doctest: +SKIP
+    >>> res.html_index                                             # doctest: +SKIP
+    PosixPath('/tmp/xct-quick/_build/html/index.html')
     """
     t0 = time.perf_counter()
-    paths = ReportPaths.from_root(root)
+    paths = ReportPaths.from_root(root, out)
     configure_environment(paths)
     if isinstance(overrides, (list, tuple)):
         overrides = parse_overrides(overrides)
+    check_overrides(discover_notebooks(paths, only), overrides or {})
+    paths.stage_book()
     runs = run_notebooks(paths, profile=profile, only=only, overrides=overrides, force=force,
                          progress=progress, timeout_s=timeout_s)
     built, index, tail = (None, None, "")
@@ -483,15 +833,193 @@ def report(root=".", *, profile: str = "default", only=None, overrides=None, for
         "profile": profile,
         "ok": result.ok,
         "seconds": round(result.seconds, 1),
+        "out": str(paths.book),
+        "overrides": {("*" if k is None else k): v for k, v in (overrides or {}).items()},
         "notebooks": [
             {"name": r.name, "status": r.status, "seconds": round(r.seconds, 1),
-             "failed_cell": r.failed_cell, "error": r.error}
+             "failed_cell": r.failed_cell, "error": r.error, "missing": list(r.missing)}
             for r in runs
         ],
         "book_built": built,
         "html_index": None if not built else str(index),
         "results": [str(p) for p in results],
     }
-    summary_file.write_text(json.dumps(summary, indent=1))
+    _write_text(summary_file, json.dumps(summary, indent=1, default=str))
     return ReportResult(result.runs, built, result.html_index, results, result.book_log_tail,
                         profile, result.seconds, summary_file)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.writing")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------------------- sweep
+
+def parse_sweep(items) -> dict[str, list]:
+    """Parse ``--sweep KEY=V1,V2,...`` strings into ``{key: [values]}``.
+
+    Values are split at commas and each is read as YAML (``seed=0,1,2``); to sweep a list-valued
+    parameter give a YAML list of the values, ``lab_fov_factor=[2, 3]`` or
+    ``lab_dry_shape=[[64, 96, 96], [96, 128, 128]]``.
+    """
+    import yaml
+
+    out: dict[str, list] = {}
+    for item in items or ():
+        if "=" not in item:
+            raise ValueError(f"--sweep expects KEY=V1,V2,..., got {item!r}")
+        key, raw = (t.strip() for t in item.split("=", 1))
+        if not key.isidentifier():
+            raise ValueError(f"--sweep parameter name must be an identifier, got {key!r}")
+        try:
+            if raw.startswith("["):
+                values = yaml.safe_load(raw)
+                if not isinstance(values, list):
+                    raise ValueError
+            else:
+                values = [yaml.safe_load(v) for v in raw.split(",")]
+        except (yaml.YAMLError, ValueError) as exc:
+            raise ValueError(f"--sweep {item!r}: cannot read the values {raw!r}") from exc
+        if not values or any(v is None for v in values):
+            raise ValueError(f"--sweep {item!r}: give at least one value, none empty")
+        if len({json.dumps(v, sort_keys=True, default=str) for v in values}) != len(values):
+            raise ValueError(f"--sweep {item!r}: values repeat")
+        if key in out:
+            raise ValueError(f"--sweep {key!r} given twice")
+        out[key] = values
+    return out
+
+
+def _slug(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = re.sub(r"[^A-Za-z0-9.+-]+", "-", text).strip("-")
+    return text or "x"
+
+
+def sweep_runs(sweep: dict[str, list]) -> list[tuple[str, dict]]:
+    """``[(folder_name, {key: value})]`` for every combination (Cartesian product, keys in order).
+
+    The folder name is ``key-value`` joined by ``__`` (``seed-0``, ``seed-1__sr_epochs-4``);
+    distinct combinations always get distinct names.
+    """
+    keys = list(sweep)
+    runs = []
+    for combo in itertools.product(*(sweep[k] for k in keys)):
+        runs.append(("__".join(f"{k}-{_slug(v)}" for k, v in zip(keys, combo, strict=True)),
+                     dict(zip(keys, combo, strict=True))))
+    names = [n for n, _ in runs]
+    if len(set(names)) != len(names):  # two values with the same slug: fall back to indices
+        runs = [(f"run-{i:03d}__{n}", c) for i, (n, c) in enumerate(runs)]
+    return runs
+
+
+def sweep(root=".", *, sweep: dict | list, out=None, profile: str = "default", overrides=None,
+          **kwargs) -> list[tuple[dict, ReportResult]]:
+    """Run :func:`report` once per parameter combination, each into its own folder.
+
+    Parameters
+    ----------
+    root : str or Path
+        Project folder.
+    sweep : dict or list of str
+        ``{key: [values]}`` or raw ``--sweep`` strings (:func:`parse_sweep`).
+    out : str or Path, optional
+        Parent folder; run ``i`` writes ``out/<name_i>/`` (see :func:`sweep_runs`), so no run
+        overwrites another and re-running a combination reuses its cache. Default:
+        ``<root>/book/_build/sweep``.
+    profile, overrides, **kwargs
+        As for :func:`report` (swept keys override ``overrides``).
+
+    Returns
+    -------
+    list of (dict, ReportResult)
+        Each combination and its result. ``out/sweep.json`` lists them; for every result table
+        present in all runs ``out/comparison/<table>.csv`` holds the mean and the standard
+        deviation across runs of each numeric column (see :func:`compare_runs`).
+    """
+    root = Path(root).resolve()
+    if isinstance(sweep, (list, tuple)):
+        sweep = parse_sweep(sweep)
+    if not sweep:
+        raise ValueError("`sweep` must name at least one parameter and its values")
+    out = Path(out).resolve() if out is not None else root / "book" / "_build" / "sweep"
+    if isinstance(overrides, (list, tuple)):
+        overrides = parse_overrides(overrides)
+    overrides = overrides or {}
+    combos = sweep_runs(sweep)
+    paths = ReportPaths.from_root(root)
+    selected = discover_notebooks(paths, kwargs.get("only"))
+    for _, combo in combos:  # every combination checked before the first runs
+        check_overrides(selected, {**overrides, None: {**overrides.get(None, {}), **combo}})
+    results = []
+    for name, combo in combos:
+        ov = {**overrides, None: {**overrides.get(None, {}), **combo}}
+        res = report(root, profile=profile, overrides=ov, out=out / name, **kwargs)
+        results.append((combo, res))
+    compare_runs([(name, out / name / "results") for name, _ in combos], out / "comparison")
+    _write_text(out / "sweep.json", json.dumps(
+        {"profile": profile, "sweep": sweep,
+         "runs": [{"folder": name, "parameters": combo, "ok": res.ok,
+                   "html_index": None if res.html_index is None else str(res.html_index)}
+                  for (name, combo), (_, res) in zip(combos, results, strict=True)]}, indent=1, default=str))
+    return results
+
+
+def compare_runs(runs, out) -> list[Path]:
+    """Mean and standard deviation across runs of every numeric column of every shared table.
+
+    Parameters
+    ----------
+    runs : list of (str, Path)
+        Run name and its results folder.
+    out : Path
+        Folder for ``<table>.csv``: the table's non-numeric columns (row identity), then
+        ``<column>_mean``, ``<column>_sd`` (sample SD, ddof=1; NaN with one run) and ``n_runs``.
+
+    Returns
+    -------
+    list of Path
+        The comparison tables written.
+    """
+    import pandas as pd
+
+    out = Path(out)
+    tables: dict[str, list] = {}
+    for name, folder in runs:
+        for csv in sorted(Path(folder).glob("*.csv")):
+            tables.setdefault(csv.name, []).append((name, csv))
+    written = []
+    for table, items in sorted(tables.items()):
+        if len(items) != len(runs):
+            continue
+        frames = []
+        for name, csv in items:
+            f = pd.read_csv(csv)
+            f.insert(0, "_row", range(len(f)))
+            f.insert(0, "_run", name)
+            frames.append(f)
+        data = pd.concat(frames, ignore_index=True)
+        numeric = [c for c in data.columns if c not in ("_run", "_row")
+                   and pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
+        if not numeric:
+            continue
+        ident = [c for c in data.columns if c not in numeric and c != "_run"]
+        keys = ["_row"] + [c for c in ident if c != "_row"]
+        grouped = data.groupby(keys, sort=True, dropna=False)[numeric]
+        mean = grouped.mean().add_suffix("_mean")
+        sd = grouped.std(ddof=1).add_suffix("_sd")
+        n = grouped.size().rename("n_runs")
+        res = pd.concat([mean, sd, n], axis=1)
+        res = res[[c for pair in zip(mean.columns, sd.columns, strict=True) for c in pair] + ["n_runs"]]
+        res = res.reset_index().drop(columns="_row")
+        path = out / table
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_text(path, res.to_csv(index=False))
+        written.append(path)
+    return written

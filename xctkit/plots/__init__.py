@@ -18,10 +18,12 @@ from ._figures import (
     learning_curves,
     phase_legend,
     set_style,
+    styled,
     size_distributions,
     slices,
     style,
 )
 
-__all__ = ["style", "set_style", "slices", "histograms", "size_distributions", "learning_curves", "bars_mean_sd",
+__all__ = [
+    "styled", "style", "set_style", "slices", "histograms", "size_distributions", "learning_curves", "bars_mean_sd",
            "add_boxes", "PHASE_CMAP", "phase_legend"]

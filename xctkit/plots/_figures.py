@@ -84,7 +84,7 @@ def style(context: str = "notebook"):
         yield
 
 
-def _styled(func):
+def styled(func):
     """Run ``func`` inside :func:`style` (the decorated plotting functions leave rcParams alone)."""
 
     @functools.wraps(func)
@@ -117,7 +117,7 @@ def phase_legend(ax, *, phases=(0, 1, 2, 3)) -> None:
               loc="upper right", fontsize="small", framealpha=0.8)
 
 
-@_styled
+@styled
 def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = None, ncols: int | None = None,
            size: float = 3.2, vmin: float = 0.0, vmax: float = 1.0, suptitle: str | None = None):
     """A row (or grid) of 2-D images with titles, in physical units when ``voxel_um`` is given.
@@ -169,7 +169,7 @@ def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = 
     return fig
 
 
-@_styled
+@styled
 def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xlabel: str = "grey level",
                title: str | None = None):
     """Normalised histograms (density) of several grey-level arrays on one axis.
@@ -203,7 +203,7 @@ def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xl
     return fig
 
 
-@_styled
+@styled
 def size_distributions(dists: dict, *, weighting: str = "number", ax=None, title: str | None = None):
     """Step plots of several particle size distributions (1 µm bins by default).
 
@@ -233,7 +233,7 @@ def size_distributions(dists: dict, *, weighting: str = "number", ax=None, title
     return fig
 
 
-@_styled
+@styled
 def learning_curves(histories: dict, *, metrics=("loss", "mae"), labels=("MSE", "MAE"), logy: bool = True):
     """Training and validation curves of several models, one panel per metric (Fig. 4 style).
 
@@ -270,7 +270,7 @@ def learning_curves(histories: dict, *, metrics=("loss", "mae"), labels=("MSE", 
     return fig
 
 
-@_styled
+@styled
 def bars_mean_sd(frame, *, x: str, y: str, order=None, reference: dict | None = None, ax=None,
                  ylabel: str | None = None, title: str | None = None):
     """Bar chart of the mean of ``y`` per ``x`` with ±1 standard deviation error bars (Fig. 7 style).

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..plots import styled
 from ._ols import INTERCEPT, OLSFit
 from ._published import PublishedComparison
 
@@ -29,6 +30,7 @@ def _check_fit(fit, name: str = "fit", n_predictors: int | None = None) -> OLSFi
     return fit
 
 
+@styled
 def plane_figure(fit, *, published: Mapping | None = None, annotate: bool = True,
                  title: str | None = None, grid: int = 12):
     """3-D scatter of the observations with the fitted plane (paper 000 Fig. S5 analogue).
@@ -56,7 +58,6 @@ def plane_figure(fit, *, published: Mapping | None = None, annotate: bool = True
     """
     import matplotlib.pyplot as plt
 
-    from ..plots import set_style
 
     _check_fit(fit, n_predictors=2)
     if published is not None:
@@ -65,7 +66,6 @@ def plane_figure(fit, *, published: Mapping | None = None, annotate: bool = True
             raise ValueError(f"`published` lacks {missing}")
     if not isinstance(grid, int) or grid < 2:
         raise ValueError(f"`grid` must be an int >= 2, got {grid!r}")
-    set_style()
     X = np.asarray(fit.results.model.exog, dtype=float)
     y = np.asarray(fit.results.model.endog, dtype=float)
     a, b = fit.predictors
@@ -98,6 +98,7 @@ def plane_figure(fit, *, published: Mapping | None = None, annotate: bool = True
     return fig
 
 
+@styled
 def partial_regression_figure(fit, *, title: str | None = None):
     """Partial-regression (added-variable) plots of every predictor (statsmodels).
 
@@ -122,12 +123,10 @@ def partial_regression_figure(fit, *, title: str | None = None):
     import matplotlib.pyplot as plt
     import statsmodels.api as sm
 
-    from ..plots import set_style
 
     _check_fit(fit)
     if len(fit.predictors) < 2:
         raise ValueError(f"`fit` needs at least two predictors for partial regression, got {fit.predictors}")
-    set_style()
     k = len(fit.predictors)
     fig = plt.figure(figsize=(3.6 * k, 3.4), layout="none")  # statsmodels applies tight_layout
     sm.graphics.plot_partregress_grid(fit.results, exog_idx=list(fit.predictors), grid=(1, k), fig=fig)
@@ -138,6 +137,7 @@ def partial_regression_figure(fit, *, title: str | None = None):
     return fig
 
 
+@styled
 def pair_figure(frame, *, columns, hue: str | None = None, title: str | None = None):
     """Seaborn pair plot of the chosen columns (scatter below, histograms on the diagonal).
 
@@ -162,7 +162,6 @@ def pair_figure(frame, *, columns, hue: str | None = None, title: str | None = N
     import matplotlib as mpl
     import seaborn as sns
 
-    from ..plots import set_style
 
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}")
@@ -172,7 +171,6 @@ def pair_figure(frame, *, columns, hue: str | None = None, title: str | None = N
     for c in columns + ([hue] if hue else []):
         if c not in frame.columns:
             raise ValueError(f"column {c!r} is not in `frame`")
-    set_style()
     with mpl.rc_context({"figure.constrained_layout.use": False}):  # seaborn applies tight_layout
         g = sns.pairplot(frame[columns + ([hue] if hue and hue not in columns else [])], vars=columns,
                          hue=hue, corner=True, diag_kind="hist", height=1.9,
@@ -182,6 +180,7 @@ def pair_figure(frame, *, columns, hue: str | None = None, title: str | None = N
     return g.figure
 
 
+@styled
 def published_vs_refit_figure(comparison, *, title: str | None = None):
     """Predicted vs observed response per observation, published equation and refit.
 
@@ -201,11 +200,9 @@ def published_vs_refit_figure(comparison, *, title: str | None = None):
     """
     import matplotlib.pyplot as plt
 
-    from ..plots import set_style
 
     if not isinstance(comparison, PublishedComparison):
         raise TypeError(f"`comparison` must be a PublishedComparison, got {type(comparison).__name__}")
-    set_style()
     per = comparison.per_sample
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
     lo = min(per.observed.min(), per.predicted_published.min(), per.predicted_refit.min())
@@ -228,6 +225,7 @@ def published_vs_refit_figure(comparison, *, title: str | None = None):
     return fig
 
 
+@styled
 def coefficient_figure(frame, *, term: str, by: str, hue: str | None = None, title: str | None = None):
     """Forest plot of one coefficient with its confidence interval across models.
 
@@ -255,7 +253,6 @@ def coefficient_figure(frame, *, term: str, by: str, hue: str | None = None, tit
     """
     import matplotlib.pyplot as plt
 
-    from ..plots import set_style
 
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}")
@@ -265,7 +262,6 @@ def coefficient_figure(frame, *, term: str, by: str, hue: str | None = None, tit
     sub = frame[frame.term == term]
     if sub.empty:
         raise ValueError(f"`term` {term!r} has no rows in `frame`")
-    set_style()
     rows = list(dict.fromkeys(sub[by]))
     series = list(dict.fromkeys(sub[hue])) if hue else [None]
     fig, ax = plt.subplots(figsize=(6.0, 0.6 * len(rows) * max(1, len(series)) + 1.2))
@@ -285,6 +281,7 @@ def coefficient_figure(frame, *, term: str, by: str, hue: str | None = None, tit
     return fig
 
 
+@styled
 def scatter_grid_figure(frame, *, x: str, y: str, col: str, hue: str | None = None,
                         style: str | None = None, col_wrap: int | None = None, title: str | None = None):
     """Scatter panels of ``y`` against ``x``, one panel per value of ``col`` (seaborn ``relplot``).
@@ -315,14 +312,12 @@ def scatter_grid_figure(frame, *, x: str, y: str, col: str, hue: str | None = No
     import matplotlib as mpl
     import seaborn as sns
 
-    from ..plots import set_style
 
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}")
     for c in [x, y, col] + [c for c in (hue, style) if c]:
         if c not in frame.columns:
             raise ValueError(f"column {c!r} is not in `frame`")
-    set_style()
     with mpl.rc_context({"figure.constrained_layout.use": False}):  # seaborn applies tight_layout
         g = sns.relplot(frame, x=x, y=y, col=col, hue=hue, style=style, col_wrap=col_wrap,
                         height=2.8, aspect=1.0, s=45, edgecolor="k", linewidth=0.3,

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..plots import styled
+
 __all__ = ["boxplot_5_95", "crack_boxplots", "particle_boxplots", "local_porosity_figure", "size_density_figure",
            "centre_distance_figure", "segmentation_panels"]
 
 
-def _style():
-    from ..plots import set_style
-
-    set_style()
-
-
+@styled
 def boxplot_5_95(frame, *, value: str, by: str, order=None, ax=None, ylabel: str | None = None,
                  title: str | None = None, log: bool = False):
     """Boxplot per group as in paper 003 Figs. 7-8: box Q1-Q3, red median, whiskers at the 5th and
@@ -39,7 +36,6 @@ def boxplot_5_95(frame, *, value: str, by: str, order=None, ax=None, ylabel: str
     """
     import matplotlib.pyplot as plt
 
-    _style()
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.2, 3.4))
     else:
@@ -58,6 +54,7 @@ def boxplot_5_95(frame, *, value: str, by: str, order=None, ax=None, ylabel: str
     return fig
 
 
+@styled
 def crack_boxplots(full, adjusted, *, by: str = "condition", order=None):
     """Paper 003 Fig. 7 analogue: size ``d``, length ``ℓ``, width ``b`` of all cracks (top row) and of
     the adjusted "large-crack" data sets (bottom row).
@@ -75,7 +72,6 @@ def crack_boxplots(full, adjusted, *, by: str = "condition", order=None):
     """
     import matplotlib.pyplot as plt
 
-    _style()
     fig, axes = plt.subplots(2, 3, figsize=(11, 6.4))
     names = [("d_um", "crack size d (µm)"), ("length_um", "crack length ℓ (µm)"), ("width_um", "crack width b (µm)")]
     for row, (frame, tag) in enumerate(((full, "all cracks"), (adjusted, "adjusted (large cracks)"))):
@@ -85,6 +81,7 @@ def crack_boxplots(full, adjusted, *, by: str = "condition", order=None):
     return fig
 
 
+@styled
 def particle_boxplots(particles, *, by: str = "condition", order=None):
     """Paper 003 Fig. 8 analogue: particle porosity ``ρ_p`` and specific surface area ``a``.
 
@@ -99,7 +96,6 @@ def particle_boxplots(particles, *, by: str = "condition", order=None):
     """
     import matplotlib.pyplot as plt
 
-    _style()
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.4))
     boxplot_5_95(particles, value="rho_p", by=by, order=order, ax=axes[0], ylabel="particle porosity ρ_p",
                  title="(a)")
@@ -108,6 +104,7 @@ def particle_boxplots(particles, *, by: str = "condition", order=None):
     return fig
 
 
+@styled
 def local_porosity_figure(local, *, by: str = "condition", order=None, bars: str = "paper", lines=None,
                           truth=None):
     """Paper 003 Fig. 9 analogue: local porosity per bin of relative distance, one panel per group.
@@ -131,7 +128,6 @@ def local_porosity_figure(local, *, by: str = "condition", order=None, bars: str
     """
     import matplotlib.pyplot as plt
 
-    _style()
     order = sorted(local[by].unique()) if order is None else list(order)
     fig, axes = plt.subplots(1, len(order), figsize=(3.1 * len(order), 3.2), sharey=True, squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -157,6 +153,7 @@ def local_porosity_figure(local, *, by: str = "condition", order=None, bars: str
     return fig
 
 
+@styled
 def size_density_figure(samples: dict, *, value: str = "d_um", bins=None, ax=None, xlabel: str = "crack size d (µm)",
                         title: str | None = None):
     """Paper 003 Fig. 2 analogue: probability densities of crack size from several sources.
@@ -177,7 +174,6 @@ def size_density_figure(samples: dict, *, value: str = "d_um", bins=None, ax=Non
     """
     import matplotlib.pyplot as plt
 
-    _style()
     if ax is None:
         fig, ax = plt.subplots(figsize=(5.2, 3.6))
     else:
@@ -202,6 +198,7 @@ def size_density_figure(samples: dict, *, value: str = "d_um", bins=None, ax=Non
     return fig
 
 
+@styled
 def centre_distance_figure(tables: dict, *, q_values=(0.0, 0.5, 1.0)):
     """``d_center(r̃, d_b = q r̃)`` against ``r̃`` for a few ``q``, one line style per table.
 
@@ -216,7 +213,6 @@ def centre_distance_figure(tables: dict, *, q_values=(0.0, 0.5, 1.0)):
     """
     import matplotlib.pyplot as plt
 
-    _style()
     fig, ax = plt.subplots(figsize=(5.2, 3.6))
     styles = ["-", "--", ":", "-."]
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -231,6 +227,7 @@ def centre_distance_figure(tables: dict, *, q_values=(0.0, 0.5, 1.0)):
     return fig
 
 
+@styled
 def segmentation_panels(grey, phase, cracks, particles, *, pixel_um: float, title: str | None = None):
     """Paper 003 Fig. 1 (second row) analogue: SEM image, phase-wise, crack-wise and particle-wise
     segmentations (instances in random colours, solid grey under the cracks).
@@ -253,7 +250,6 @@ def segmentation_panels(grey, phase, cracks, particles, *, pixel_um: float, titl
 
     from ..phases import CRACK, NMC
 
-    _style()
     rng = np.random.default_rng(0)
     cmap = ListedColormap(np.vstack([[0, 0, 0, 1], np.c_[rng.uniform(0.2, 1.0, (4096, 3)), np.ones(4096)]]))
     ext = [0, phase.shape[1] * pixel_um, phase.shape[0] * pixel_um, 0]

@@ -58,6 +58,7 @@ from ._segmentation import (
     score_states,
     segment_states,
     train_classifier,
+    tortuosity_crosscheck,
     training_scans,
     two_phase,
 )
@@ -90,7 +91,7 @@ __all__ = [
     "particle_size_study",
     "TRAINING_STATES", "ClassifierTraining", "ErrorPropagation", "RepresentativeVolume", "StateScores",
     "StateSegmentations", "TortuosityCrosscheck", "error_propagation", "representative_volume", "score_states",
-    "segment_states", "train_classifier", "training_scans", "two_phase",
+    "segment_states", "tortuosity_crosscheck", "train_classifier", "training_scans", "two_phase",
     "LAB_PROFILES", "LAB_SAMPLES", "VirtualLab", "build_lab", "lab_root", "open_lab",
     "MECHANISMS", "electrode_series", "factorial_design", "table2_design", "utilisation",
     "TestPredictions", "microstructure_table", "morphology_errors", "predict_test_set", "quality_table",

@@ -215,10 +215,13 @@ class ExpansionStudy:
             })
         return pd.DataFrame(rows)
 
-    def expansion_error_pp(self) -> pd.Series:
-        """Measured minus true expansion (percentage points) per electrode."""
+    def expansion_error(self) -> pd.DataFrame:
+        """Per electrode: measured minus true expansion (``error_pp``, percentage points) and that
+        error relative to the true expansion (``rel_error``); NaN without truth."""
         t = self.table2()
-        return pd.Series((t.expansion_pp_xctkit - t.expansion_pp_truth).to_numpy(), index=list(self.comparisons))
+        err = (t.expansion_pp_xctkit - t.expansion_pp_truth).to_numpy()
+        return pd.DataFrame({"sample": list(self.comparisons), "error_pp": err,
+                             "rel_error": err / t.expansion_pp_truth.to_numpy()})
 
     def intensity(self) -> pd.DataFrame:
         """Grey-level shift (Fig. 10) per electrode beside the NMC fraction gained (percentage points)."""

@@ -27,7 +27,7 @@ def balls(radius: float) -> np.ndarray:
 def grey_of(labels: np.ndarray, seed: int) -> np.ndarray:
     """Two well separated grey levels plus weak noise."""
     rng = np.random.default_rng(seed)
-    g = np.where(labels == NMC, 0.75, 0.2) + rng.normal(0.0, 0.02, labels.shape)
+    g = np.where(labels == NMC, 0.75, 0.2) + rng.normal(0.0, 0.01, labels.shape)
     return g.astype(np.float32)
 
 
@@ -77,7 +77,8 @@ def test_segment_states_keys_and_truth(segs):
 
 
 def test_scores_are_perfect_on_separable_grey(segs):
-    # grey levels 0.2 / 0.75 with sigma 0.02: Otsu is exact; the forest (trained on electrode a) too
+    # grey levels 0.2 / 0.75 with sigma 0.01: Otsu lands near 0.27 (pore dominates), still 7 sigma from the
+    # pore level, so it is exact; the forest (trained on electrode a only) too
     sc = workflows.score_states(segs)
     two = sc.to_frame()
     assert len(two) == 8 and set(two.method) == {"Otsu", "random forest"}

@@ -8,17 +8,20 @@ import functools
 import numpy as np
 
 from .._validate import as_array
+from ..phases import CBD, CRACK, NMC, PHASE_NAMES, PORE
 
 __all__ = ["style", "set_style", "slices", "histograms", "PHASE_CMAP", "phase_legend"]
 
-# pore, CBD, NMC, crack
-_PHASE_COLOURS = ["#1b1b3a", "#5fa8d3", "#f2c14e", "#e4572e"]
+_PHASE_COLOURS = {PORE: "#1b1b3a", CBD: "#5fa8d3", NMC: "#f2c14e", CRACK: "#e4572e"}
+_PHASE_MAX = max(_PHASE_COLOURS)
 
 
 def _phase_cmap():
     from matplotlib.colors import ListedColormap
 
-    return ListedColormap(_PHASE_COLOURS, name="xctkit_phases")
+    # one colour per label value 0.._PHASE_MAX (label values index the colour map)
+    colours = [_PHASE_COLOURS.get(v, "#808080") for v in range(_PHASE_MAX + 1)]
+    return ListedColormap(colours, name="xctkit_phases")
 
 
 PHASE_CMAP = "xctkit_phases"
@@ -107,11 +110,9 @@ def set_style(context: str = "notebook") -> None:
     mpl.rcParams.update(_house_rc(context))
 
 
-def phase_legend(ax, *, phases=(0, 1, 2, 3)) -> None:
+def phase_legend(ax, *, phases=(PORE, CBD, NMC, CRACK)) -> None:
     """Add a legend naming the phase colours to ``ax``."""
     from matplotlib.patches import Patch
-
-    from ..phases import PHASE_NAMES
 
     ax.legend(handles=[Patch(color=_PHASE_COLOURS[p], label=PHASE_NAMES[p]) for p in phases],
               loc="upper right", fontsize="small", framealpha=0.8)
@@ -156,7 +157,7 @@ def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = 
         vx = voxel_um.get(title) if isinstance(voxel_um, dict) else voxel_um
         extent = None if vx is None else (0, a.shape[1] * vx, a.shape[0] * vx, 0)
         if kind == "labels":
-            ax.imshow(a, cmap=PHASE_CMAP, vmin=-0.5, vmax=3.5, extent=extent, interpolation="nearest")
+            ax.imshow(a, cmap=PHASE_CMAP, vmin=-0.5, vmax=_PHASE_MAX + 0.5, extent=extent, interpolation="nearest")
         else:
             ax.imshow(a, cmap="gray", vmin=vmin, vmax=vmax, extent=extent, interpolation="nearest")
         ax.set_title(title)

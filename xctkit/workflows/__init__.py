@@ -18,6 +18,15 @@ below only transform or measure arrays; segmentation results come into ``micro``
    segment_and_measure
    compare_segmentations
    compare_states
+   train_classifier
+   segment_states
+   score_states
+   error_propagation
+   tortuosity_crosscheck
+   representative_volume
+   expansion_study
+   particle_size_study
+   crack_study
    electrode_series
    predict_test_set
    quality_table
@@ -35,7 +44,33 @@ below only transform or measure arrays; segmentation results come into ``micro``
 from ._calibrate import CALIBRATED_PARAMETER, Calibration, calibrate, calibrate_presets, calibrate_state, measure
 from ._expansion import StateComparison, compare_segmentations, compare_states, segment_and_measure
 from ._measure import size_table, transport_table
+from ._expansion import (  # chapter 04: pristine vs cycled, sizes and cracks against the truth
+    FIG_S3_PEAK_UM,
+    CrackStudy,
+    ExpansionStudy,
+    SizeStudy,
+    crack_study,
+    expansion_study,
+    particle_size_study,
+)
 from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, lab_root, open_lab
+from ._segmentation import (
+    TRAINING_STATES,
+    ClassifierTraining,
+    ErrorPropagation,
+    RepresentativeVolume,
+    StateScores,
+    StateSegmentations,
+    TortuosityCrosscheck,
+    error_propagation,
+    representative_volume,
+    score_states,
+    segment_states,
+    train_classifier,
+    tortuosity_crosscheck,
+    training_scans,
+    two_phase,
+)
 from ._series import MECHANISMS, electrode_series, factorial_design, table2_design, utilisation
 from ._sr import (
     TestPredictions,
@@ -114,6 +149,11 @@ __all__ = [
     "morphology_sources", "quality_vs_paper",
     "CALIBRATED_PARAMETER", "Calibration", "calibrate", "calibrate_presets", "calibrate_state", "measure",
     "StateComparison", "compare_segmentations", "compare_states", "segment_and_measure",
+    "FIG_S3_PEAK_UM", "CrackStudy", "ExpansionStudy", "SizeStudy", "crack_study", "expansion_study",
+    "particle_size_study",
+    "TRAINING_STATES", "ClassifierTraining", "ErrorPropagation", "RepresentativeVolume", "StateScores",
+    "StateSegmentations", "TortuosityCrosscheck", "error_propagation", "representative_volume", "score_states",
+    "segment_states", "tortuosity_crosscheck", "train_classifier", "training_scans", "two_phase",
     "LAB_PROFILES", "LAB_SAMPLES", "VirtualLab", "build_lab", "lab_root", "open_lab",
     "MECHANISMS", "electrode_series", "factorial_design", "table2_design", "utilisation",
     "TestPredictions", "microstructure_table", "morphology_errors", "predict_test_set", "quality_table",

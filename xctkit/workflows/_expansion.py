@@ -1,132 +1,43 @@
-"""Segment-and-measure chains: one volume's metric set, segmentation error propagated into the
-metrics, and paper 000's pristine-vs-cycled comparison.
+"""Paper 000's pristine-vs-cycled chain: the state comparison of every electrode, the Table 2
+analogue beside the paper and the truth, grey-level shifts, particle sizes against the generator's
+particles, and crack detection against the true cracks.
 
 The measuring functions (:func:`xctkit.micro.characterise`, :func:`xctkit.micro.expansion`, ...)
-take segmentation results as arguments; this module is where segmentation and measurement meet.
+take segmentation results as arguments; the segmentations come from
+:func:`xctkit.workflows.segment_states`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .._validate import as_labels
-from ..micro import Microstructure, characterise, expansion, intensity_shift, size_shift, solid_mask
-from ..micro import Expansion, SizeShift  # noqa: F401  (types in StateComparison)
-from ..phases import NMC, PORE
-from ..segment import find_cracks, segmentation_scores, separate_particles
+from ..micro import (  # noqa: F401  (types in StateComparison)
+    Expansion,
+    Microstructure,
+    SizeShift,
+    expansion,
+    intensity_shift,
+    particle_sizes,
+    size_shift,
+    solid_mask,
+)
+from ..papers import table2
+from ..phases import CRACK, NMC, PORE
+from ..segment import crack_scores, find_cracks, match_instances, separate_particles
+from ._segmentation import StateSegmentations, compare_segmentations, segment_and_measure
+from ._study import Study, StudyError
 
-__all__ = ["segment_and_measure", "compare_segmentations", "StateComparison", "compare_states"]
+__all__ = ["segment_and_measure", "compare_segmentations", "StateComparison", "compare_states",
+           "ExpansionStudy", "expansion_study", "SizeStudy", "particle_size_study", "FIG_S3_PEAK_UM",
+           "CrackStudy", "crack_study"]
 
-
-def segment_and_measure(labels, *, voxel_um: float, solid=NMC, axis: int = 0, tortuosity: bool = True,
-                        pores: bool = False, particle_kw: dict | None = None,
-                        bin_um: float = 1.0) -> Microstructure:
-    """Separate the particles of a phase volume, then measure everything :func:`~xctkit.micro.characterise` does.
-
-    Parameters
-    ----------
-    labels : (Z, Y, X) ndarray of uint8, or bool
-        Phase labels, or a pore mask (True = pore).
-    voxel_um : float
-        Voxel edge, µm.
-    solid : int or sequence of int
-        Solid label(s).
-    axis : int
-        Tortuosity axis (0 = through-thickness).
-    tortuosity, pores : bool
-        Compute the tortuosity factor / the pore local thickness.
-    particle_kw : dict, optional
-        Keywords for :func:`xctkit.segment.separate_particles` (default: watershed).
-    bin_um : float
-        Bin width of the particle size distribution, µm.
-
-    Returns
-    -------
-    xctkit.micro.Microstructure
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from xctkit import workflows
-    >>> pore = np.ones((12, 12, 12), bool); pore[3:9, 3:9, 3:9] = False
-    >>> m = workflows.segment_and_measure(pore, voxel_um=1.0, tortuosity=False)
-    >>> m.n_particles, round(m.porosity, 3)
-    (1, 0.875)
-    """
-    lab = as_labels(labels, "labels", ndim=3)
-    s = solid_mask(lab, solid=solid)
-    parts = separate_particles(s, voxel_um=voxel_um, **(particle_kw or {}))
-    return characterise(lab, voxel_um=voxel_um, particles=parts.instances, solid=solid, axis=axis,
-                        tortuosity=tortuosity, pores=pores, bin_um=bin_um)
-
-
-def compare_segmentations(truth, segmentations: dict, *, voxel_um: float, axis: int = 0,
-                          particle_kw: dict | None = None, tortuosity: bool = True):
-    """How segmentation error propagates into the microstructure metrics.
-
-    Every segmentation (and the truth) goes through the same :func:`segment_and_measure`
-    (porosity, tortuosity factor, surface area, particle sizes from a watershed); each row reports
-    the metrics, their error against the truth, and the NMC IoU and interface-band errors.
-
-    Parameters
-    ----------
-    truth : (Z, Y, X) ndarray of uint8
-        Truth on the scan grid (:func:`labels_on_grid`).
-    segmentations : dict of str -> (Z, Y, X) ndarray of uint8
-        Name -> phase labels on the same grid.
-    voxel_um : float
-        Voxel edge, µm.
-    axis : int
-        Tortuosity axis (0 = through-thickness).
-    particle_kw : dict, optional
-        Keywords for :func:`separate_particles` (same for all).
-    tortuosity : bool
-        Compute the tortuosity factor (the slowest metric).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per source (``truth`` first): ``porosity``, ``porosity_error``, ``tortuosity``,
-        ``tortuosity_rel_error``, ``ssa_per_um``, ``ssa_rel_error``, ``psd_median_um``,
-        ``psd_median_error_um``, ``psd_peak_um``, ``n_particles``, ``iou_nmc``, ``accuracy_2phase``,
-        ``error_rate_band``, ``error_rate_interior``.
-
-    Raises
-    ------
-    TypeError
-        If ``segmentations`` is not a non-empty dict.
-    ValueError
-        If a segmentation's shape differs from the truth's.
-    """
-    t = as_labels(truth, "truth", ndim=3)
-    if not isinstance(segmentations, dict) or not segmentations:
-        raise TypeError("`segmentations` must be a non-empty dict of name -> label volume")
-    kw = dict(particle_kw or {})
-    ref = segment_and_measure(t, voxel_um=voxel_um, axis=axis, tortuosity=tortuosity, particle_kw=kw)
-    t2 = np.where(t == NMC, NMC, PORE).astype(np.uint8)
-    rows = []
-    for name, seg in {"truth": t, **segmentations}.items():
-        s = as_labels(seg, f"segmentations[{name!r}]", ndim=3)
-        if s.shape != t.shape:
-            raise ValueError(f"`segmentations[{name!r}]` must have shape {t.shape}, got {s.shape}")
-        m = ref if name == "truth" else segment_and_measure(s, voxel_um=voxel_um, axis=axis,
-                                                            tortuosity=tortuosity, particle_kw=kw)
-        sc = segmentation_scores(np.where(s == NMC, NMC, PORE).astype(np.uint8), t2,
-                                 phases=(PORE, NMC))
-        rows.append({"source": name, "porosity": m.porosity,
-                     "porosity_error": m.porosity - ref.porosity,
-                     "tortuosity": m.tortuosity, "tortuosity_rel_error": m.tortuosity / ref.tortuosity - 1,
-                     "ssa_per_um": m.ssa_per_um, "ssa_rel_error": m.ssa_per_um / ref.ssa_per_um - 1,
-                     "psd_median_um": m.psd_median_um,
-                     "psd_median_error_um": m.psd_median_um - ref.psd_median_um,
-                     "psd_peak_um": m.psd_peak_label, "n_particles": m.n_particles,
-                     "iou_nmc": sc.iou_of(NMC), "accuracy_2phase": sc.accuracy,
-                     "error_rate_band": sc.error_rate_band,
-                     "error_rate_interior": sc.error_rate_interior})
-    return pd.DataFrame(rows)
+FIG_S3_PEAK_UM = {("dry1", "pristine"): "3–4", ("dry1", "cycled"): "4–5"}
+"""Paper 000, Fig. S3 (Dry coated 1): the particle-size histogram's peak bin, µm, pristine and after
+100 cycles."""
 
 
 @dataclass(frozen=True)
@@ -226,3 +137,303 @@ def compare_states(pristine, cycled, *, voxel_um: float, grey_pristine=None, gre
         shift = intensity_shift(grey_pristine, grey_cycled)
     return StateComparison(m0, m1, expansion(m0.porosity, m1.porosity), size_shift(m0.psd, m1.psd),
                            c0, c1, shift)
+
+
+# --------------------------------------------------------------------------- every electrode
+def _check(study, segs):
+    if not isinstance(study, Study):
+        raise TypeError(f"`study` must be a xctkit.workflows.Study, got {type(study).__name__}")
+    if not isinstance(segs, StateSegmentations):
+        raise TypeError(f"`segs` must be the StateSegmentations of segment_states, got {type(segs).__name__}")
+    return study, segs
+
+
+@dataclass(frozen=True)
+class ExpansionStudy:
+    """Result of :func:`expansion_study`: :func:`compare_states` of every electrode.
+
+    Attributes
+    ----------
+    comparisons : dict of str -> StateComparison
+        Electrode -> pristine vs cycled (forest segmentation, NMC vs the rest).
+    truth : pandas.DataFrame or None
+        The virtual laboratory's measurements of every state (truth porosity and TauFactor τ on the
+        scan grid, :meth:`VirtualLab.measurements`), None for a user study.
+    """
+
+    comparisons: dict
+    truth: pd.DataFrame | None = field(default=None, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per electrode (:meth:`StateComparison.to_frame` with a ``sample`` column)."""
+        return pd.concat([c.to_frame().assign(sample=sid) for sid, c in self.comparisons.items()],
+                         ignore_index=True)
+
+    def table2(self) -> pd.DataFrame:
+        """Table 2 analogue: per electrode the paper's value, the truth and xctkit's measurement of
+        porosity and tortuosity in both states, and the expansion both ways.
+
+        ``expansion_pct_paper`` is Table 2's column; ``expansion_pp_*`` = 100 × (φ_pristine −
+        φ_cycled); ``solid_volume_change_pct_*`` = that over the pristine NMC fraction (1 − φ_pristine).
+        Truth columns are NaN without a virtual laboratory; the paper's columns are NaN for an
+        electrode not in Table 2.
+        """
+        t2 = table2().set_index("sample_id")
+        meas = None if self.truth is None else self.truth.set_index(["sample", "state"])
+
+        def paper(sid, col):
+            return t2.loc[sid, col] if sid in t2.index else np.nan
+
+        def truth(sid, state, col):
+            return meas.loc[(sid, state), col] if meas is not None and (sid, state) in meas.index else np.nan
+
+        rows = []
+        for sid, c in self.comparisons.items():
+            rows.append({
+                "sample": paper(sid, "sample") if sid in t2.index else sid,
+                "porosity_pristine_paper": paper(sid, "porosity_pristine"),
+                "porosity_pristine_truth": truth(sid, "pristine", "porosity_xctkit"),
+                "porosity_pristine_xctkit": c.pristine.porosity,
+                "tortuosity_pristine_paper": paper(sid, "tortuosity_pristine"),
+                "tortuosity_pristine_truth": truth(sid, "pristine", "tortuosity_xctkit"),
+                "tortuosity_pristine_xctkit": c.pristine.tortuosity,
+                "porosity_cycled_paper": paper(sid, "porosity_cycled"),
+                "porosity_cycled_truth": truth(sid, "cycled", "porosity_xctkit"),
+                "porosity_cycled_xctkit": c.cycled.porosity,
+                "tortuosity_cycled_paper": paper(sid, "tortuosity_cycled"),
+                "tortuosity_cycled_truth": truth(sid, "cycled", "tortuosity_xctkit"),
+                "tortuosity_cycled_xctkit": c.cycled.tortuosity,
+                "expansion_pct_paper": paper(sid, "expansion_pct"),
+                "expansion_pp_truth": expansion(truth(sid, "pristine", "porosity_xctkit"),
+                                                truth(sid, "cycled", "porosity_xctkit")).expansion_pp
+                if meas is not None else np.nan,
+                "expansion_pp_xctkit": c.expansion.expansion_pp,
+                "solid_volume_change_pct_from_paper": expansion(paper(sid, "porosity_pristine"),
+                                                                paper(sid, "porosity_cycled")).solid_volume_change_pct
+                if sid in t2.index else np.nan,
+                "solid_volume_change_pct_xctkit": c.expansion.solid_volume_change_pct,
+            })
+        return pd.DataFrame(rows)
+
+    def expansion_error(self) -> pd.DataFrame:
+        """Per electrode: measured minus true expansion (``error_pp``, percentage points) and that
+        error relative to the true expansion (``rel_error``); NaN without truth."""
+        t = self.table2()
+        err = (t.expansion_pp_xctkit - t.expansion_pp_truth).to_numpy()
+        return pd.DataFrame({"sample": list(self.comparisons), "error_pp": err,
+                             "rel_error": err / t.expansion_pp_truth.to_numpy()})
+
+    def intensity(self) -> pd.DataFrame:
+        """Grey-level shift (Fig. 10) per electrode beside the NMC fraction gained (percentage points)."""
+        return pd.DataFrame([{"sample": sid, "mean_pristine": c.intensity.mean_before,
+                              "mean_cycled": c.intensity.mean_after, "mean_shift": c.intensity.mean_shift,
+                              "median_shift": c.intensity.median_shift,
+                              "nmc_fraction_gain_pp": c.expansion.expansion_pp}
+                             for sid, c in self.comparisons.items()])
+
+
+def expansion_study(study, segs, *, source: str = "forest", axis: int = 0, particle_kw: dict | None = None,
+                    crack_kw: dict | None = None) -> ExpansionStudy:
+    """:func:`compare_states` of every electrode of ``segs``, with the grey-level shift of its scans.
+
+    Parameters
+    ----------
+    study : Study
+    segs : StateSegmentations
+    source : {'forest', 'otsu', 'truth'}
+        Which segmentation is compared (the forest's with pore and CBD merged by default).
+    axis : int
+        Tortuosity axis.
+    particle_kw, crack_kw : dict, optional
+        Keywords of the particle separation and the crack detector.
+
+    Returns
+    -------
+    ExpansionStudy
+    """
+    study, segs = _check(study, segs)
+    if source not in ("forest", "otsu", "truth"):
+        raise ValueError(f"`source` must be 'forest', 'otsu' or 'truth', got {source!r}")
+
+    def labels(key):
+        if source == "forest":
+            return segs.forest_two_phase(key)
+        if source == "otsu":
+            return segs.otsu[key]
+        if key not in segs.truth:
+            raise StudyError(f"state {key} has no reference labels")
+        return segs.truth[key]
+
+    comparisons = {e: compare_states(labels((e, "pristine")), labels((e, "cycled")), voxel_um=segs.voxel_um,
+                                     grey_pristine=segs.grey[(e, "pristine")], grey_cycled=segs.grey[(e, "cycled")],
+                                     axis=axis, particle_kw=particle_kw, crack_kw=crack_kw)
+                   for e in segs.electrodes}
+    truth = study.lab.measurements() if study.has_truth else None
+    return ExpansionStudy(comparisons, truth)
+
+
+# --------------------------------------------------------------------------- particle sizes
+@dataclass(frozen=True)
+class SizeStudy:
+    """Result of :func:`particle_size_study`.
+
+    Attributes
+    ----------
+    distributions : dict of (electrode, state) -> dict of str -> SizeDistribution
+        Per state, source -> particle size distribution (``truth`` first where known).
+    table : pandas.DataFrame
+        ``sample``, ``state``, ``source``, ``n_particles``, ``peak_um`` (the peak bin as text),
+        ``median_um``, ``merged_share`` (share of true particles the watershed fused with a
+        neighbour; 0 for the truth, NaN without truth instances), ``paper_peak_um`` (Fig. S3).
+    """
+
+    distributions: dict
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def shift(self, electrode: str) -> pd.DataFrame:
+        """Peak, median and merged share, pristine and cycled, per source of one electrode."""
+        t = self.table[self.table["sample"] == electrode]
+        return t.pivot_table(index="source", columns="state", values=["peak_um", "median_um", "merged_share"],
+                             aggfunc="first", sort=False)
+
+
+def particle_size_study(study, segs, *, snow_electrodes=("dry1",), bin_um: float = 1.0) -> SizeStudy:
+    """Particle sizes of every state: the generator's particles against watershed separations.
+
+    Sources: ``truth`` (the virtual laboratory's particle instances at the truth voxel), and a
+    distance-transform watershed on the perfect segmentation (the reference labels' NMC), on Otsu's
+    threshold (paper 000's route) and on the forest's segmentation; for ``snow_electrodes`` also
+    PoreSpy's SNOW on the perfect segmentation. Measured particles are matched voxel by voxel with
+    the true ones (:func:`~xctkit.segment.match_instances`) to count merges.
+
+    Parameters
+    ----------
+    study : Study
+    segs : StateSegmentations
+    snow_electrodes : sequence of str
+        Electrodes also separated by SNOW (slow).
+    bin_um : float
+        Histogram bin width, µm.
+
+    Returns
+    -------
+    SizeStudy
+    """
+    study, segs = _check(study, segs)
+    vx = segs.voxel_um
+    dists, rows = {}, []
+    for key in segs.keys:
+        inst = study.lab.instances(segs.ids[key]) if study.has_truth else None
+        measured = {}
+        if key in segs.truth:
+            measured["perfect segmentation + watershed"] = separate_particles(segs.truth[key] == NMC, voxel_um=vx)
+        measured["Otsu + watershed"] = separate_particles(segs.otsu[key] == NMC, voxel_um=vx)
+        measured["random forest + watershed"] = separate_particles(segs.forest[key] == NMC, voxel_um=vx)
+        if key[0] in snow_electrodes and key in segs.truth:
+            measured["perfect segmentation + SNOW"] = separate_particles(segs.truth[key] == NMC, voxel_um=vx,
+                                                                         method="snow")
+        d = {} if inst is None else {"truth": particle_sizes(inst.array, voxel_um=inst.voxel_um, bin_um=bin_um)}
+        d.update({src: particle_sizes(p.instances, voxel_um=p.voxel_um, bin_um=bin_um) for src, p in measured.items()})
+        dists[key] = d
+        for source, dist in d.items():
+            if source == "truth":
+                merged = 0.0
+            elif inst is None:
+                merged = np.nan
+            else:
+                merged = match_instances(measured[source].instances, inst.array).merged_share
+            rows.append({"sample": key[0], "state": key[1], "source": source, "n_particles": dist.n_particles,
+                         "peak_um": f"{dist.peak_bin_um[0]:g}–{dist.peak_bin_um[1]:g}",
+                         "median_um": dist.median_um, "merged_share": merged,
+                         "paper_peak_um": FIG_S3_PEAK_UM.get(key, "")})
+    return SizeStudy(dists, pd.DataFrame(rows))
+
+
+# --------------------------------------------------------------------------- cracks
+@dataclass(frozen=True)
+class CrackStudy:
+    """Result of :func:`crack_study`.
+
+    Attributes
+    ----------
+    found : dict of (electrode, state) -> xctkit.segment.Cracks
+        Cracks found on the truth's NMC at the truth voxel.
+    truth : dict of (electrode, state) -> (Z, Y, X) ndarray of uint8
+        Truth phase labels at the truth voxel.
+    voxel_um : float
+        Truth voxel, µm.
+    table : pandas.DataFrame
+        Per state: ``truth_crack_fraction``, ``found_at_0.37um``, ``precision_0.37um``,
+        ``recall_0.37um``, ``n_intra_0.37um`` (at the truth voxel), and ``found_at_0.74um_rf``,
+        ``n_intra_0.74um_rf``, ``inter_void_fraction_0.74um_rf`` (on the forest's segmentation of
+        the scan, from the :class:`ExpansionStudy`).
+    """
+
+    found: dict
+    truth: dict
+    voxel_um: float
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def marked(self, key) -> np.ndarray:
+        """Truth labels of one state with the true cracks shown as pore and the found cracks as
+        ``CRACK`` (for a label figure)."""
+        t = self.truth[tuple(key)]
+        return self.found[tuple(key)].annotate(np.where(t == CRACK, PORE, t))
+
+
+def crack_study(study, expansion_result, *, electrodes=("dry1", "dit")) -> CrackStudy:
+    """Intra-particle crack detection against the generator's cracks (virtual laboratory only).
+
+    At the truth voxel (0.37 µm) the one-voxel cracks are resolved and :func:`find_cracks` on the
+    truth's NMC is scored against the true crack voxels; beside it the detections on the forest's
+    segmentation of the 0.74 µm scan (from ``expansion_result``).
+
+    Parameters
+    ----------
+    study : Study
+        Must have truth (:attr:`Study.has_truth`).
+    expansion_result : ExpansionStudy
+    electrodes : sequence of str
+        Electrodes scored at the truth voxel (both states).
+
+    Returns
+    -------
+    CrackStudy
+
+    Raises
+    ------
+    StudyError
+        Without a virtual laboratory's truth.
+    """
+    if not isinstance(study, Study):
+        raise TypeError(f"`study` must be a xctkit.workflows.Study, got {type(study).__name__}")
+    if not isinstance(expansion_result, ExpansionStudy):
+        raise TypeError(f"`expansion_result` must be an ExpansionStudy, got {type(expansion_result).__name__}")
+    if not study.has_truth:
+        raise StudyError("crack detection against the truth needs the virtual laboratory's 3-D truth (`truth`)")
+    unknown = sorted(set(electrodes) - set(expansion_result.comparisons))
+    if unknown:
+        raise ValueError(f"`electrodes` {unknown} are not in the expansion study {list(expansion_result.comparisons)}")
+    found, truth, rows, voxel = {}, {}, [], None
+    for sid in electrodes:
+        c = expansion_result.comparisons[sid]
+        for state in ("pristine", "cycled"):
+            fine = study.lab.labels(f"{sid}_{state}_hr")
+            voxel = fine.voxel_um
+            lab = as_labels(fine.array, "truth labels", ndim=3)
+            f = found[(sid, state)] = find_cracks(lab == NMC, voxel_um=fine.voxel_um)
+            truth[(sid, state)] = lab
+            sc = crack_scores(f, lab == CRACK)
+            hr = c.cracks_pristine if state == "pristine" else c.cracks_cycled
+            rows.append({"sample": sid, "state": state, "truth_crack_fraction": sc.truth_fraction,
+                         "found_at_0.37um": f.intra_fraction, "precision_0.37um": sc.precision,
+                         "recall_0.37um": sc.recall, "n_intra_0.37um": f.n_intra,
+                         "found_at_0.74um_rf": hr.intra_fraction, "n_intra_0.74um_rf": hr.n_intra,
+                         "inter_void_fraction_0.74um_rf": hr.inter_fraction})
+    return CrackStudy(found, truth, voxel, pd.DataFrame(rows))

@@ -1,0 +1,159 @@
+"""Chapter 04's chains (xctkit.workflows: segmentation of every state, scores, error propagation,
+TauFactor vs PoreSpy, REV, pristine vs cycled, particle sizes) on a user study built here with
+numpy: lattice ball packings whose porosity, particle count and sphere size are known exactly."""
+
+import numpy as np
+import pytest
+
+from xctkit import workflows
+from xctkit.io import write_manifest, write_tiff
+from xctkit.phases import CBD, NMC, PORE
+from xctkit.workflows import Study, StudyError
+
+VOXEL_UM = 0.5
+SHAPE = (24, 24, 24)
+CELL = 12  # lattice period, voxels: 2 x 2 x 2 balls per volume
+RADII = {"pristine": 4.0, "cycled": 5.0}  # voxels; grown balls still do not touch (2 r < CELL)
+
+
+def balls(radius: float) -> np.ndarray:
+    """Phase labels of a simple-cubic lattice of NMC balls in pore (numpy only, no xctkit.synth)."""
+    z, y, x = np.indices(SHAPE)
+    c = CELL / 2 - 0.5
+    d2 = ((z % CELL) - c) ** 2 + ((y % CELL) - c) ** 2 + ((x % CELL) - c) ** 2
+    return np.where(d2 <= radius**2, NMC, PORE).astype(np.uint8)
+
+
+def grey_of(labels: np.ndarray, seed: int) -> np.ndarray:
+    """Two well separated grey levels plus weak noise."""
+    rng = np.random.default_rng(seed)
+    g = np.where(labels == NMC, 0.75, 0.2) + rng.normal(0.0, 0.01, labels.shape)
+    return g.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("balls")
+    rows = []
+    for k, electrode in enumerate(("a", "b")):
+        for j, (state, r) in enumerate(RADII.items()):
+            base = f"{electrode}_{state}"
+            lab = balls(r)
+            write_tiff(root / f"{base}_labels.tif", lab, voxel_um=VOXEL_UM)
+            write_tiff(root / f"{base}_hr.tif", grey_of(lab, 10 * k + j), voxel_um=VOXEL_UM)
+            rows.append({"id": f"{base}_hr", "path": root / f"{base}_hr.tif", "voxel_um": VOXEL_UM,
+                         "modality": "xct", "state": state, "electrode": electrode, "resolution": "hr",
+                         "labels": root / f"{base}_labels.tif"})
+    write_manifest(root / "manifest.yaml", rows)
+    return Study.from_manifest(root / "manifest.yaml", test_electrodes=["b"])
+
+
+@pytest.fixture(scope="module")
+def segs(study):
+    training = workflows.train_classifier(study, annotated_voxels=1500, seed=0, n_jobs=1, n_estimators=20)
+    return workflows.segment_states(study, training)
+
+
+def porosity_of(state: str) -> float:
+    return float((balls(RADII[state]) != NMC).mean())
+
+
+def test_two_phase_merges_everything_but_nmc():
+    lab = np.array([PORE, CBD, NMC, 3], dtype=np.uint8)
+    assert workflows.two_phase(lab).tolist() == [PORE, PORE, NMC, PORE]
+
+
+def test_training_uses_only_training_electrodes(study):
+    greys, labels, names = workflows.training_scans(study)
+    assert names == ["a_pristine_hr", "a_cycled_hr"]
+    np.testing.assert_array_equal(labels[0], balls(RADII["pristine"]))
+
+
+def test_segment_states_keys_and_truth(segs):
+    assert segs.keys == (("a", "pristine"), ("a", "cycled"), ("b", "pristine"), ("b", "cycled"))
+    assert segs.voxel_um == pytest.approx(VOXEL_UM)
+    for (_, state), t in segs.truth.items():
+        np.testing.assert_array_equal(t, balls(RADII[state]))  # same grid: labels_on_grid is the identity
+
+
+def test_scores_are_perfect_on_separable_grey(segs):
+    # grey levels 0.2 / 0.75 with sigma 0.01: Otsu lands near 0.27 (pore dominates), still 7 sigma from the
+    # pore level, so it is exact; the forest (trained on electrode a only) too
+    sc = workflows.score_states(segs)
+    two = sc.to_frame()
+    assert len(two) == 8 and set(two.method) == {"Otsu", "random forest"}
+    np.testing.assert_allclose(two.iou_nmc, 1.0, atol=1e-3)
+    np.testing.assert_allclose(two.porosity_error, 0.0, atol=1e-3)
+    expected = [porosity_of(s) for s in two.state]
+    np.testing.assert_allclose(two.porosity_truth, expected, atol=1e-12)
+    assert set(sc.phase_iou.method) == {"multi-Otsu", "random forest"}
+    assert sc.summary().loc["Otsu", ("iou_nmc", "min")] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_error_propagation_truth_row_has_zero_errors(segs):
+    prop = workflows.error_propagation(segs, state=("b", "cycled"), tortuosity=False)
+    t = prop.to_frame().set_index("source")
+    assert list(t.index) == ["truth", "Otsu", "NLM + unsharp + Otsu", "multi-Otsu (NMC class)", "random forest"]
+    assert t.loc["truth", "porosity"] == pytest.approx(porosity_of("cycled"), abs=1e-12)
+    assert t.loc["Otsu", "porosity_error"] == pytest.approx(0.0, abs=1e-3)
+    assert t.loc["truth", "n_particles"] == 8
+    with pytest.raises(ValueError, match="state"):
+        workflows.error_propagation(segs, state=("c", "cycled"))
+
+
+def test_tortuosity_crosscheck_taufactor_vs_porespy(study, segs):
+    cross = workflows.tortuosity_crosscheck(study, segs)
+    assert len(cross.to_frame()) == 4
+    # two independent solvers on the same pore space: agree within 3 %
+    assert cross.max_abs_rel_difference < 0.03
+    assert (cross.to_frame().tau_taufactor > 1.0).all()
+
+
+def test_rev_at_full_size_is_the_global_porosity(segs):
+    rev = workflows.representative_volume(segs, state=("a", "pristine"), metrics=("porosity",), n_samples=5,
+                                          seed=0)
+    df = rev.to_frame()
+    full = df[df.size_vox == SHAPE[0]]
+    assert full["mean"].iloc[0] == pytest.approx(porosity_of("pristine"), abs=1e-12)
+    assert full["std"].iloc[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_expansion_study_matches_voxel_counts(study, segs):
+    res = workflows.expansion_study(study, segs)
+    assert list(res.comparisons) == ["a", "b"]
+    t2 = res.table2().set_index("sample")
+    phi0, phi1 = porosity_of("pristine"), porosity_of("cycled")
+    np.testing.assert_allclose(t2.porosity_pristine_xctkit, phi0, atol=1e-3)
+    np.testing.assert_allclose(t2.expansion_pp_xctkit, 100 * (phi0 - phi1), atol=0.1)
+    np.testing.assert_allclose(t2.solid_volume_change_pct_xctkit, 100 * (phi0 - phi1) / (1 - phi0), atol=0.2)
+    assert t2.porosity_pristine_truth.isna().all() and t2.expansion_pct_paper.isna().all()  # user study
+    frame = res.to_frame()
+    assert list(frame["sample"]) == ["a", "b"] and (frame.n_particles_pristine == 8).all()
+    assert (res.intensity().mean_shift > 0).all()  # more bright NMC after "cycling"
+
+
+def test_particle_sizes_count_and_diameter(study, segs):
+    sizes = workflows.particle_size_study(study, segs, snow_electrodes=())
+    t = sizes.to_frame()
+    assert "truth" not in set(t.source) and t.merged_share.isna().all()  # no truth instances in a user study
+    assert (t.n_particles == 8).all()
+    for state, r in RADII.items():
+        med = t[(t.state == state)].median_um
+        vol = (balls(r) == NMC).sum() / 8  # voxels per ball
+        d_eq = (6 * vol / np.pi) ** (1 / 3) * VOXEL_UM  # equivalent-sphere diameter of the voxelised ball
+        np.testing.assert_allclose(med, d_eq, rtol=0.02)
+    assert set(sizes.shift("a").index) == {"perfect segmentation + watershed", "Otsu + watershed",
+                                           "random forest + watershed"}
+
+
+def test_errors_name_the_problem(study, segs):
+    with pytest.raises(TypeError, match="classifier"):
+        workflows.segment_states(study, "forest")
+    with pytest.raises(TypeError, match="study"):
+        workflows.train_classifier("not a study")
+    res = workflows.expansion_study(study, segs)
+    with pytest.raises(StudyError, match="truth"):
+        workflows.crack_study(study, res)
+    with pytest.raises(StudyError, match="electrodes"):
+        workflows.segment_states(study, workflows.train_classifier(study, annotated_voxels=200, n_jobs=1,
+                                                                   n_estimators=5), electrodes=["zz"])

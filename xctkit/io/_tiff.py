@@ -12,6 +12,7 @@ imagecodecs.
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -242,6 +243,15 @@ def _to_grey_volume(arr: np.ndarray, axes: str, path, rgb: str) -> np.ndarray:
     return arr
 
 
+class _CollectErrors(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
 def read_tiff(path, *, voxel_um: float | None = None, allow_anisotropic: bool = False,
               rgb: str = "convert") -> Volume:
     """Read a TIFF image or stack written by xctkit, Fiji/ImageJ, an OME-TIFF writer or any other tool.
@@ -294,6 +304,9 @@ def read_tiff(path, *, voxel_um: float | None = None, allow_anisotropic: bool = 
         raise FileNotFoundError(f"`path` {str(path)!r} does not exist")
     if not path.is_file():
         raise IsADirectoryError(f"`path` {str(path)!r} is a folder, not a TIFF file")
+    errors = _CollectErrors()
+    tlog = logging.getLogger("tifffile")
+    tlog.addHandler(errors)
     try:
         with tifffile.TiffFile(path) as tif:
             series = tif.series[0]
@@ -305,6 +318,8 @@ def read_tiff(path, *, voxel_um: float | None = None, allow_anisotropic: bool = 
             if meta is None:
                 spacing = (_imagej_spacing(tif, n_spatial) or _ome_spacing(tif, n_spatial, path)
                            or _legacy_spacing(tif, n_spatial))
+        if errors.messages:  # tifffile logs (and works around) truncated pages instead of raising
+            raise ValueError("; ".join(errors.messages[:3]))
     except (ValueError, OSError) as exc:
         if str(path) in str(exc):
             raise
@@ -313,6 +328,8 @@ def read_tiff(path, *, voxel_um: float | None = None, allow_anisotropic: bool = 
     except Exception as exc:  # tifffile/struct/imagecodecs errors on damaged files
         raise ValueError(f"{str(path)!r} is not a readable TIFF file (corrupt or truncated?): "
                          f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        tlog.removeHandler(errors)
     arr = _to_grey_volume(raw, axes, path, rgb)
     if meta is not None and meta.get("dtype") == "bool":
         arr = arr.astype(bool)

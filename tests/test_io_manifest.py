@@ -103,3 +103,88 @@ def test_manifest_points_at_readable_volumes(tmp_path):
 def test_example_manifest_in_data_is_valid(root):
     m = io.read_manifest(root / "data" / "manifest.example.yaml", check_files=False)
     assert len(m.pairs()) == 1
+
+
+def test_bool_voxel_outside_paths_folders_refused(tmp_path):
+    with pytest.raises(io.ManifestError, match="voxel_um.*boolean"):
+        io.read_manifest(_write_yaml(tmp_path, _rows({(2, "voxel_um"): True})))
+    sub = tmp_path / "m"
+    sub.mkdir()
+    (tmp_path / "x.tif").touch()
+    for bad in ("../x.tif", str(tmp_path / "x.tif")):
+        rows = _rows()
+        for r in rows:
+            (sub / r["path"]).touch()
+        rows[2]["path"] = bad
+        (sub / "manifest.yaml").write_text(yaml.safe_dump({"samples": rows}))
+        with pytest.raises(io.ManifestError, match="`path`.*outside"):
+            io.read_manifest(sub / "manifest.yaml")
+        assert io.read_manifest(sub / "manifest.yaml", allow_outside=True).get("dit_c").path == tmp_path / "x.tif"
+    rows = _rows({(2, "path"): "afolder"})
+    (tmp_path / "afolder").mkdir()
+    with pytest.raises(io.ManifestError, match="folder, not a file"):
+        io.read_manifest(_write_yaml(tmp_path, [r for r in rows if r["path"] != "afolder"] + [rows[2]]))
+    io.write_zarr(tmp_path / "z.zarr", np.zeros((2, 2, 2), np.float32), voxel_um=0.74)
+    rows = _rows({(2, "path"): "z.zarr"})
+    assert io.read_manifest(_yaml_no_touch(tmp_path, rows)).get("dit_c").path == tmp_path / "z.zarr"  # stores ok
+
+
+def _yaml_no_touch(tmp_path, rows):
+    for r in rows:
+        if not (tmp_path / r["path"]).exists():
+            (tmp_path / r["path"]).touch()
+    path = tmp_path / "manifest.yaml"
+    path.write_text(yaml.safe_dump({"samples": rows}))
+    return path
+
+
+def test_duplicate_key_yaml_syntax_binary_and_csv_extra(tmp_path):
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("samples:\n  - id: a\n    path: a.tif\n    voxel_um: 1\n    voxel_um: 2\n")
+    with pytest.raises(io.ManifestError, match=r"dup.yaml.*line 5.*'voxel_um' is repeated"):
+        io.read_manifest(dup)
+    syn = tmp_path / "syn.yaml"
+    syn.write_text("samples:\n  - id: a\n    path: [a.tif\n")
+    with pytest.raises(io.ManifestError, match=r"syn.yaml.*line \d+.*YAML syntax"):
+        io.read_manifest(syn)
+    binf = tmp_path / "bin.yaml"
+    binf.write_bytes(b"samples:\n\x00\x01\x02")
+    with pytest.raises(io.ManifestError, match=r"bin.yaml.*line 2.*binary"):
+        io.read_manifest(binf)
+    (tmp_path / "a.tif").touch()
+    extra = tmp_path / "m.csv"
+    extra.write_text("id,path,voxel_um,modality,state\na,a.tif,0.74,xct,pristine,oops\n")
+    with pytest.raises(io.ManifestError, match=r"m.csv.*line 2.*6 values.*5 columns"):
+        io.read_manifest(extra)
+    hdr = tmp_path / "h.csv"
+    hdr.write_text("id,path,voxel_um,voxel_um,modality,state\na,a.tif,0.74,1,xct,pristine\n")
+    with pytest.raises(io.ManifestError, match="voxel_um.*more than once"):
+        io.read_manifest(hdr)
+
+
+def test_split_and_condition(tmp_path):
+    rows = _rows({(0, "split"): "test", (2, "split"): "train", (2, "condition"): {"cycles": 100, "c_rate": 0.2}})
+    m = io.read_manifest(_write_yaml(tmp_path, rows))
+    assert m.get("dry1_lr").split == "test"  # inherits its electrode's split
+    assert m.electrodes("test") == ["dry1"] and m.electrodes("train") == ["dit_c"]
+    assert m.get("dit_c").condition == {"cycles": 100, "c_rate": 0.2}
+    path = io.write_manifest(tmp_path / "back.csv", m.samples)
+    back = io.read_manifest(path)
+    assert back.get("dit_c").condition == {"cycles": 100, "c_rate": 0.2} and back.splits() == m.splits()
+    with pytest.raises(io.ManifestError, match="`split`.*same electrode"):
+        io.read_manifest(_write_yaml(tmp_path, _rows({(0, "split"): "test", (1, "split"): "train"})))
+    with pytest.raises(io.ManifestError, match="`split`"):
+        io.read_manifest(_write_yaml(tmp_path, _rows({(0, "split"): "holdout"})))
+
+
+def test_write_manifest_relative_root_does_not_double(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.tif").touch()
+    row = {"id": "a", "path": "out/a.tif", "voxel_um": 0.74, "modality": "xct", "state": "pristine"}
+    p = io.write_manifest("out/m.yaml", [row])
+    assert "path: a.tif" in p.read_text()
+    m = io.read_manifest("out/m.yaml")
+    assert m.get("a").path == tmp_path / "out" / "a.tif"
+    io.write_manifest("out/m2.yaml", m.samples)  # Samples read back keep absolute paths
+    assert io.read_manifest("out/m2.yaml").get("a").path == tmp_path / "out" / "a.tif"

@@ -1,26 +1,50 @@
-"""Read and write volumes (TIFF stacks, Zarr arrays) with voxel size and provenance.
+"""The :class:`Volume` container and the voxel-size rules shared by the TIFF and Zarr readers.
 
-Writes are atomic (a temporary file or folder renamed into place) and refuse to replace an
-existing file unless ``overwrite=True``, so a raw scan is never clobbered by accident.
+Writes are atomic (:class:`atomic_path`) and refuse to replace an existing file unless
+``overwrite=True``, so a raw scan is never clobbered by accident. The readers and writers live in
+``_tiff.py`` and ``_zarr.py`` and are re-exported here for older imports.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
+import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from .._validate import as_array, check_positive
-from ._provenance import Provenance, to_jsonable
+from .._validate import check_positive
+from ._atomic import atomic_path
+from ._provenance import Provenance
 
 __all__ = ["Volume", "write_tiff", "read_tiff", "write_zarr", "read_zarr", "atomic_path"]
 
-_META_KEY = "xctkit"
+META_KEY = "xctkit"
+#: relative tolerance between two voxel sizes that are meant to be the same (issue: 1 %)
+VOXEL_RTOL = 0.01
+
+# unit spellings of ImageJ, OME (UnitsLength) and OME-NGFF, in micrometres
+_UNIT_UM = {
+    "um": 1.0, "µm": 1.0, "μm": 1.0, "\\u00b5m": 1.0, "micron": 1.0, "microns": 1.0,
+    "micrometer": 1.0, "micrometre": 1.0, "micrometers": 1.0, "micrometres": 1.0,
+    "nm": 1e-3, "nanometer": 1e-3, "nanometre": 1e-3, "nanometers": 1e-3,
+    "mm": 1e3, "millimeter": 1e3, "millimetre": 1e3, "millimeters": 1e3,
+    "cm": 1e4, "centimeter": 1e4, "centimetre": 1e4,
+    "m": 1e6, "meter": 1e6, "metre": 1e6,
+    "å": 1e-4, "angstrom": 1e-4, "\\u00c5": 1e-4,
+}
+
+
+def unit_to_um(unit) -> float | None:
+    """Micrometres per ``unit`` (``'micron'``, ``'µm'``, ``'nm'``, ``'millimeter'`` ...), None if unknown.
+
+    Examples
+    --------
+    >>> unit_to_um("nm"), unit_to_um("micron"), unit_to_um("pixel")
+    (0.001, 1.0, None)
+    """
+    if not isinstance(unit, str):
+        return None
+    return _UNIT_UM.get(unit.strip().lower())
 
 
 @dataclass(frozen=True)
@@ -30,265 +54,144 @@ class Volume:
     Attributes
     ----------
     array : (Z, Y, X) or (Y, X) ndarray, or dask array when read lazily
-        Grey levels (float32 in [0, 1] by convention) or phase labels (uint8).
+        Grey levels (any dtype; float32 in [0, 1] for xctkit's own scans) or phase labels (uint8).
     voxel_um : float
-        Voxel edge length, micrometres.
+        Voxel edge length, micrometres (the in-plane size for anisotropic voxels).
     provenance : Provenance or None
-        Where it came from; None for a plain TIFF without xctkit metadata.
+        Where it came from; None for a file without xctkit metadata.
+    voxel_zyx_um : tuple of float or None
+        Per-axis voxel size, micrometres, only for anisotropic voxels read with
+        ``allow_anisotropic=True``; None means cubic voxels of ``voxel_um``.
     """
 
     array: object
     voxel_um: float
     provenance: Provenance | None = None
+    voxel_zyx_um: tuple | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.array.shape)
 
     @property
+    def spacing_um(self) -> tuple[float, ...]:
+        """Voxel size along each axis of ``array``, micrometres."""
+        if self.voxel_zyx_um is not None:
+            return tuple(self.voxel_zyx_um)[-len(self.array.shape):]
+        return (self.voxel_um,) * len(self.array.shape)
+
+    @property
     def extent_um(self) -> tuple[float, ...]:
         """Physical size along each axis, micrometres."""
-        return tuple(n * self.voxel_um for n in self.array.shape)
+        return tuple(n * s for n, s in zip(self.array.shape, self.spacing_um))
 
 
-def _check_target(path, overwrite: bool) -> Path:
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(
-            f"`path` {str(path)!r} already exists; pass overwrite=True to replace it "
-            "(raw data is never overwritten by default)"
-        )
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+def voxel_from_spacing(spacing, ndim: int, path, *, allow_anisotropic: bool):
+    """``(voxel_um, voxel_zyx_um or None)`` from per-axis sizes (µm), refusing anisotropy unless allowed.
 
-
-class atomic_path:
-    """Context manager yielding a temporary sibling path that is renamed onto ``path`` on success.
-
-    Works for files and folders. On an exception the temporary is removed and ``path`` is left
-    untouched.
+    ``spacing`` is ``(z, y, x)`` or ``(y, x)``; entries may be None (unknown). A missing z size of a stack
+    is taken equal to the in-plane size.
     """
-
-    def __init__(self, path, *, overwrite: bool = False):
-        self.path = _check_target(path, overwrite)
-        self.tmp = None
-
-    def __enter__(self) -> Path:
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
-        os.unlink(tmp)
-        self.tmp = Path(tmp)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            _remove(self.tmp)
-            return False
-        if self.path.is_dir() and not self.tmp.is_dir():
-            raise IsADirectoryError(f"`path` {str(self.path)!r} is a folder; cannot replace it by a file")
-        if self.path.is_dir():
-            trash = self.path.with_name(f".{self.path.name}.old")
-            _remove(trash)
-            os.replace(self.path, trash)
-            os.replace(self.tmp, self.path)
-            _remove(trash)
-        else:
-            os.replace(self.tmp, self.path)
-        return False
+    sp = [None if s is None else float(s) for s in spacing]
+    for s in sp:
+        if s is not None and (not math.isfinite(s) or s <= 0):
+            raise ValueError(f"{str(path)!r} stores a voxel size of {s} µm; voxel sizes must be finite and > 0")
+    known = [s for s in sp if s is not None]
+    if not known:
+        return None, None
+    inplane = [s for s in sp[-2:] if s is not None] or known
+    base = inplane[-1]
+    sp = [base if s is None else s for s in sp]
+    if all(math.isclose(s, base, rel_tol=VOXEL_RTOL) for s in sp):
+        return base, None
+    zyx = tuple(sp)
+    if not allow_anisotropic:
+        names = "(z, y, x)" if len(sp) == 3 else "(y, x)"
+        raise ValueError(
+            f"{str(path)!r} has anisotropic voxels {names} = {tuple(round(s, 6) for s in zyx)} µm; xctkit's "
+            "analyses assume cubic voxels: resample the scan to isotropic voxels, or pass "
+            "allow_anisotropic=True to read it with per-axis sizes in `Volume.voxel_zyx_um`"
+        )
+    return base, zyx
 
 
-def _remove(p: Path | None) -> None:
-    if p is None or not p.exists():
-        return
-    if p.is_dir():
-        shutil.rmtree(p)
-    else:
-        p.unlink()
+def stored_voxel(meta: dict, path) -> float:
+    """The ``voxel_um`` of an xctkit metadata dict, checked (a number, finite, > 0)."""
+    v = meta.get("voxel_um") if isinstance(meta, dict) else None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+        raise ValueError(f"{str(path)!r} stores an invalid voxel size {v!r}; expected a number of micrometres > 0")
+    return float(v)
 
 
-def _metadata(voxel_um: float, provenance: Provenance | dict | None) -> dict:
+def metadata_dict(voxel_um: float, provenance, voxel_zyx_um=None) -> dict:
     if isinstance(provenance, dict):
         provenance = Provenance.from_dict(provenance)
     if provenance is not None and not isinstance(provenance, Provenance):
         raise TypeError(f"`provenance` must be a Provenance, a dict or None, got {type(provenance).__name__}")
-    return {
-        "voxel_um": float(voxel_um),
-        "provenance": None if provenance is None else provenance.to_dict(),
-    }
+    out = {"voxel_um": float(voxel_um), "provenance": None if provenance is None else provenance.to_dict()}
+    if voxel_zyx_um is not None:
+        out["voxel_zyx_um"] = [float(v) for v in voxel_zyx_um]
+    return out
 
 
-def write_tiff(path, array, *, voxel_um: float, provenance: Provenance | dict | None = None,
-               overwrite: bool = False) -> Path:
-    """Write a 2-D image or 3-D stack to a (multi-page) TIFF with voxel size and provenance.
-
-    Parameters
-    ----------
-    path : str or Path
-        Target ``.tif``/``.tiff`` file.
-    array : (Z, Y, X) or (Y, X) ndarray
-        Grey levels or labels; its dtype is kept.
-    voxel_um : float
-        Voxel edge length, micrometres (> 0). Also written to the TIFF resolution tags.
-    provenance : Provenance, dict or None
-        Stored as JSON in the image description.
-    overwrite : bool
-        Replace an existing file. False by default: raw data is never overwritten silently.
-
-    Returns
-    -------
-    Path
-        The written path.
-
-    Raises
-    ------
-    FileExistsError
-        If ``path`` exists and ``overwrite`` is False.
-    ValueError, TypeError
-        For a non 2-D/3-D array or a non-positive ``voxel_um``.
-    """
-    import tifffile
-
-    arr = as_array(array, "array", ndim=(2, 3))
-    voxel_um = check_positive(voxel_um, "voxel_um")
-    if Path(path).suffix.lower() not in (".tif", ".tiff"):
-        raise ValueError(f"`path` must end in .tif or .tiff, got {str(path)!r}")
-    meta = {_META_KEY: json.dumps(to_jsonable(_metadata(voxel_um, provenance)))}
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        tifffile.imwrite(
-            tmp,
-            np.ascontiguousarray(arr),
-            metadata=meta,
-            resolution=(1.0 / voxel_um, 1.0 / voxel_um),
-            resolutionunit="MICROMETER",
-            photometric="minisblack",
-        )
-    return Path(path)
+def check_write_voxel(voxel_um, ndim: int, *, allow_anisotropic: bool):
+    """Writer argument: a number or a per-axis ``(z, y, x)`` / ``(y, x)`` sequence; returns (iso, per-axis)."""
+    if isinstance(voxel_um, (list, tuple, np.ndarray)):
+        sizes = [check_positive(v, "voxel_um") for v in voxel_um]
+        if len(sizes) != ndim:
+            raise ValueError(f"`voxel_um` must have one size per axis ({ndim}), got {list(voxel_um)}")
+        if all(math.isclose(s, sizes[-1], rel_tol=1e-9) for s in sizes):
+            return sizes[-1], None
+        if not allow_anisotropic:
+            raise ValueError(f"`voxel_um`={list(voxel_um)} is anisotropic; pass allow_anisotropic=True to write it")
+        return sizes[-1], tuple(sizes)
+    return check_positive(voxel_um, "voxel_um"), None
 
 
-def read_tiff(path, *, voxel_um: float | None = None) -> Volume:
-    """Read a TIFF image or stack written by xctkit or any other tool.
-
-    Parameters
-    ----------
-    path : str or Path
-        A ``.tif``/``.tiff`` file.
-    voxel_um : float, optional
-        Voxel size in micrometres for files without xctkit metadata (a user's own scan). If
-        given for an xctkit file it must agree with the stored value.
-
-    Returns
-    -------
-    Volume
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    ValueError
-        If the voxel size is neither stored nor given, or disagrees with the stored one.
-    """
-    import tifffile
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"`path` {str(path)!r} does not exist or is not a file")
-    with tifffile.TiffFile(path) as tif:
-        arr = tif.asarray()
-        shaped = tif.shaped_metadata
-    stored = None
-    if shaped and _META_KEY in shaped[0]:
-        stored = json.loads(shaped[0][_META_KEY])
-    return _volume_from_meta(arr, stored, voxel_um, path)
-
-
-def _volume_from_meta(arr, stored: dict | None, voxel_um, path) -> Volume:
-    if stored is not None:
-        stored_um = float(stored["voxel_um"])
-        if voxel_um is not None and not np.isclose(check_positive(voxel_um, "voxel_um"), stored_um):
-            raise ValueError(f"`voxel_um`={voxel_um} disagrees with the {stored_um} µm stored in {str(path)!r}")
-        prov = stored.get("provenance")
-        return Volume(arr, stored_um, None if prov is None else Provenance.from_dict(prov))
-    if voxel_um is None:
-        raise ValueError(
-            f"{str(path)!r} carries no xctkit voxel size; pass `voxel_um=` (micrometres per voxel)"
-        )
-    return Volume(arr, check_positive(voxel_um, "voxel_um"), None)
-
-
-def write_zarr(path, array, *, voxel_um: float, provenance: Provenance | dict | None = None,
-               chunks: tuple[int, ...] | None = None, overwrite: bool = False) -> Path:
-    """Write an array (NumPy or Dask) to a Zarr store with voxel size and provenance attributes.
-
-    Parameters
-    ----------
-    path : str or Path
-        Target folder (conventionally ending in ``.zarr``).
-    array : (Z, Y, X) ndarray or dask array
-        Dask arrays are written chunk by chunk, never loaded whole.
-    voxel_um : float
-        Voxel edge length, micrometres (> 0).
-    provenance : Provenance, dict or None
-        Stored in the array attributes.
-    chunks : tuple of int, optional
-        Chunk shape; defaults to the dask chunks, else 64-voxel cubes.
-    overwrite : bool
-        Replace an existing store (False by default).
-
-    Returns
-    -------
-    Path
-    """
-    import dask.array as da
-    import zarr
-
-    voxel_um = check_positive(voxel_um, "voxel_um")
-    is_dask = isinstance(array, da.Array)
-    if not is_dask:
-        array = as_array(array, "array", ndim=(2, 3))
-    elif array.ndim not in (2, 3):
-        raise ValueError(f"`array` must be 2-D or 3-D, got shape {array.shape}")
-    if chunks is None:
-        chunks = tuple(c[0] for c in array.chunks) if is_dask else tuple(min(64, n) for n in array.shape)
-    attrs = to_jsonable(_metadata(voxel_um, provenance))
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        z = zarr.open_array(store=str(tmp), mode="w", shape=array.shape, chunks=chunks, dtype=array.dtype)
-        if is_dask:
-            # dask chunks == zarr chunks, so each task writes whole chunks (no write races)
-            da.store(array.rechunk(chunks), z, lock=False)
-        else:
-            z[...] = array
-        z.attrs.update({_META_KEY: attrs})
-    return Path(path)
-
-
-def read_zarr(path, *, lazy: bool = False, voxel_um: float | None = None) -> Volume:
-    """Read a Zarr array with its metadata.
-
-    Parameters
-    ----------
-    path : str or Path
-        Zarr folder.
-    lazy : bool
-        Return a dask array backed by the store instead of loading it into memory.
-    voxel_um : float, optional
-        For stores without xctkit metadata.
-
-    Returns
-    -------
-    Volume
-    """
-    import zarr
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"`path` {str(path)!r} does not exist")
-    z = zarr.open_array(store=str(path), mode="r")
-    stored = dict(z.attrs).get(_META_KEY)
-    if lazy:
-        import dask.array as da
-
-        arr = da.from_zarr(z)
+def make_volume(arr, path, *, meta: dict | None, file_spacing, voxel_um, allow_anisotropic: bool) -> Volume:
+    """Combine stored xctkit metadata, the file's own voxel size and a caller's ``voxel_um``."""
+    ndim = np.ndim(arr) if not hasattr(arr, "ndim") else arr.ndim
+    prov = None
+    zyx = None
+    if meta is not None:
+        stored = stored_voxel(meta, path)
+        if meta.get("voxel_zyx_um"):
+            stored, zyx = voxel_from_spacing(meta["voxel_zyx_um"], ndim, path, allow_anisotropic=allow_anisotropic)
+        p = meta.get("provenance")
+        if p is not None:
+            try:
+                prov = Provenance.from_dict(p)
+            except ValueError as exc:
+                raise ValueError(f"{str(path)!r} has invalid xctkit provenance metadata: {exc}") from exc
+        source = "xctkit metadata"
     else:
-        arr = z[...]
-    return _volume_from_meta(arr, stored, voxel_um, path)
+        stored, zyx = (voxel_from_spacing(file_spacing, ndim, path, allow_anisotropic=allow_anisotropic)
+                       if file_spacing is not None else (None, None))
+        source = "file's metadata"
+    if stored is None:
+        if voxel_um is None:
+            raise ValueError(
+                f"{str(path)!r} carries no voxel size (no xctkit, ImageJ, OME or NGFF calibration); "
+                "pass `voxel_um=` (micrometres per voxel)"
+            )
+        return Volume(arr, check_positive(voxel_um, "voxel_um"), None)
+    if voxel_um is not None:
+        given = check_positive(voxel_um, "voxel_um")
+        if not math.isclose(given, stored, rel_tol=VOXEL_RTOL):
+            raise ValueError(
+                f"`voxel_um`={given} µm disagrees with the {stored} µm stored in {str(path)!r} ({source}) "
+                f"by more than {VOXEL_RTOL:.0%}"
+            )
+    return Volume(arr, stored, prov, zyx)
+
+
+def __getattr__(name):  # the readers moved to _tiff.py / _zarr.py; keep `from ._volumes import read_tiff`
+    if name in ("read_tiff", "write_tiff"):
+        from . import _tiff
+
+        return getattr(_tiff, name)
+    if name in ("read_zarr", "write_zarr"):
+        from . import _zarr
+
+        return getattr(_zarr, name)
+    raise AttributeError(name)

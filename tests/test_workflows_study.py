@@ -128,9 +128,6 @@ def test_missing_messages_name_the_manifest_fields(tmp_path):
         Study.from_manifest(path)
 
 
-@pytest.mark.xfail(strict=True, raises=ManifestError,
-                   reason="Study.from_manifest documents a `split:` column, but xctkit.io.Sample has no "
-                          "`split` field, so read_manifest rejects it (reported; io is owned elsewhere)")
 def test_manifest_split_column_sets_held_out_electrodes(tmp_path):
     rows = _full_rows()
     for r in rows:

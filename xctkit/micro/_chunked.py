@@ -26,7 +26,7 @@ import numpy as np
 from .._cluster import as_dask
 from .._validate import check_int, check_nonnegative, check_positive
 from ..phases import NMC, PHASE_NAMES
-from ._sizes import SizeDistribution
+from ._sizes import SizeDistribution, _distribution
 from ._surface import SurfaceArea
 
 __all__ = ["porosity_dask", "phase_fractions_dask", "surface_area_dask", "particle_sizes_dask",
@@ -316,36 +316,18 @@ def particle_sizes_dask(instances, *, voxel_um: float, bin_um: float = 1.0, max_
                          removed=removed)
 
 
-def _distribution(counts, *, voxel_um, ndim, bin_um, max_um, removed) -> SizeDistribution:
-    # the binning of particle_sizes (micro/_sizes.py) from counts instead of a label volume; the
-    # tests check both give the same distribution
-    vol = counts.astype(np.float64) * voxel_um**ndim
-    d = np.cbrt(6.0 * vol / np.pi) if ndim == 3 else np.sqrt(4.0 * vol / np.pi)
-    top = max_um if max_um is not None else (np.ceil(d.max() / bin_um) * bin_um if d.size else bin_um)
-    edges = np.arange(0.0, top + bin_um / 2, bin_um)
-    n, _ = np.histogram(d, bins=edges)
-    v, _ = np.histogram(d, bins=edges, weights=vol)
-    nf = n / n.sum() if n.sum() else n.astype(float)
-    vf = v / v.sum() if v.sum() else v.astype(float)
-    return SizeDistribution(d, edges, nf, vf, removed)
-
-
-# --------------------------------------------------------------------------------------------------
-# tortuosity on sub-volumes
-
-
 def _tau_task(sub, origin, size, *, phase, solid, axis, conv_crit, iter_limit, method):
     from ._tortuosity import tortuosity
 
     t = tortuosity(np.asarray(sub), phase=phase, solid=solid, axis=axis, conv_crit=conv_crit,
                    iter_limit=iter_limit, method=method, threads=1)
-    fields = {k: v for k, v in dataclasses.asdict(t).items() if k != "axis"}
+    fields = {k: v for k, v in dataclasses.asdict(t).items() if k not in ("axis", "concentration")}
     return {"size_vox": size, "z0": origin[0], "y0": origin[1], "x0": origin[2], **fields}
 
 
 def tortuosity_subvolumes(labels, *, sizes_vox, axis: int = 0, phase=None, solid=NMC, voxel_um: float = 1.0,
-                          max_per_size: int | None = None, conv_crit: float = 1e-2, iter_limit: int = 20000,
-                          method: str = "taufactor"):
+                          max_per_size: int | None = None, conv_crit: float = 1e-2, iter_limit: int | None = None,
+                          method: str = "multigrid"):
     """Tortuosity factor of a grid of cubic sub-volumes, solved in parallel (REV analysis).
 
     For each edge length in ``sizes_vox`` the volume is tiled by non-overlapping sub-volumes of that

@@ -113,11 +113,14 @@ def particle_sizes(instances, *, voxel_um: float, bin_um: float = 1.0, max_um: f
         removed = int(np.sum(keep & border))
         keep &= ~border
     keep[0] = False
-    vol = counts[keep].astype(np.float64) * voxel_um**inst.ndim
-    if inst.ndim == 3:
-        d = np.cbrt(6.0 * vol / np.pi)
-    else:  # 2-D: equivalent circle diameter
-        d = np.sqrt(4.0 * vol / np.pi)
+    return _distribution(counts[keep], voxel_um=voxel_um, ndim=inst.ndim, bin_um=bin_um, max_um=max_um,
+                         removed=removed)
+
+
+def _distribution(counts, *, voxel_um, ndim, bin_um, max_um, removed) -> SizeDistribution:
+    """Equivalent-sphere (3-D) or -circle (2-D) diameters of particles of ``counts`` voxels, binned."""
+    vol = counts.astype(np.float64) * voxel_um**ndim
+    d = np.cbrt(6.0 * vol / np.pi) if ndim == 3 else np.sqrt(4.0 * vol / np.pi)
     top = max_um if max_um is not None else (np.ceil(d.max() / bin_um) * bin_um if d.size else bin_um)
     edges = np.arange(0.0, top + bin_um / 2, bin_um)
     n, _ = np.histogram(d, bins=edges)
@@ -125,3 +128,7 @@ def particle_sizes(instances, *, voxel_um: float, bin_um: float = 1.0, max_um: f
     nf = n / n.sum() if n.sum() else n.astype(float)
     vf = v / v.sum() if v.sum() else v.astype(float)
     return SizeDistribution(d, edges, nf, vf, removed)
+
+
+# --------------------------------------------------------------------------------------------------
+# tortuosity on sub-volumes

@@ -173,7 +173,7 @@ class CellParameters:
         """NMC mass per electrode area, g m⁻²."""
         return self.active_fraction * self.thickness_um * 1e-6 * density_g_cm3 * 1e6
 
-    def to_pybamm(self, base: str = "Chen2020", *, psd: bool = False):
+    def to_pybamm(self, base: str = "Chen2020", *, psd: bool = False, balance: bool = True):
         """The base PyBaMM parameter set with this positive electrode written in.
 
         Parameters
@@ -189,7 +189,8 @@ class CellParameters:
         pybamm.ParameterValues
             Positive electrode porosity, Bruggeman coefficients (electrolyte, electrode), particle
             radius, active-material volume fraction and thickness replaced, and the exchange current
-            density scaled by :attr:`area_factor`. Everything else (negative electrode, separator,
+            density scaled by :attr:`area_factor`, the negative electrode's thickness scaled when
+            ``balance``. Everything else (negative electrode, separator,
             electrolyte, kinetics, geometry) is the base set's.
         """
         import pybamm
@@ -204,6 +205,11 @@ class CellParameters:
                 return _f * _j0(c_e, c_s_surf, c_s_max, T)
         else:
             j0_scaled = f * j0
+        if balance:
+            load0 = (pv["Positive electrode active material volume fraction"]
+                     * pv["Positive electrode thickness [m]"])
+            scale = self.active_fraction * self.thickness_um * 1e-6 / load0
+            pv.update({"Negative electrode thickness [m]": pv["Negative electrode thickness [m]"] * scale})
         pv.update({
             "Positive electrode porosity": self.porosity,
             "Positive electrode active material volume fraction": self.active_fraction,

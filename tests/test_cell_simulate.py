@@ -1,7 +1,6 @@
 """xctkit.cell simulations: rate tables, sensitivity designs (small SPMe runs)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from xctkit import cell
@@ -41,12 +40,15 @@ def test_measured_ranges_and_one_at_a_time(electrodes):
 
 def test_global_design_recovers_a_dominant_quantity(electrodes):
     # τ swept over a wide range, particle radius over a negligible one: τ must rank first
-    ranges = {"tortuosity": (1.2, 8.0), "particle_radius_um": (3.99, 4.01)}
+    ranges = {"tortuosity": (1.2, 8.0), "particle_radius_um": (3.99, 4.01), "thickness_um": (80.0, 80.0)}
     design, coefs = cell.global_sensitivity(electrodes[("dense", "pristine")], ranges, n_samples=6, seed=1,
                                             c_rate=3.0)
     assert len(design) == 6 and "capacity_mah_g" in design
     assert coefs.quantity[0] == "tortuosity"
     assert coefs.loc[0, "src_mah_g"] < 0
+    # a quantity that does not vary is not sampled and has no coefficient
+    assert np.isnan(coefs.set_index("quantity").loc["thickness_um", "src_mah_g"])
+    assert "thickness_um" not in design
 
 
 def test_bad_ranges_rejected(electrodes):
@@ -56,4 +58,3 @@ def test_bad_ranges_rejected(electrodes):
         cell.simulate_discharge({"porosity": 0.3})
     with pytest.raises(ValueError, match="model"):
         cell.simulate_discharge(electrodes[("dense", "pristine")], model="P2D")
-    assert isinstance(pd.DataFrame(), pd.DataFrame)

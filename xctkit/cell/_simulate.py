@@ -315,12 +315,16 @@ def global_sensitivity(params: CellParameters, ranges, *, n_samples: int = 24, s
         One row per design point: the quantities and ``capacity_mah_g``.
     coefficients : pandas.DataFrame
         ``quantity``, ``src_mah_g`` (capacity change per standard deviation), ``abs_src_mah_g``, ``r2``,
-        sorted by ``abs_src_mah_g``, largest first.
+        sorted by ``abs_src_mah_g``, largest first; quantities with ``low == high`` are not sampled
+        and get NaN.
     """
     from scipy.stats import qmc
     from tqdm.auto import tqdm
 
-    r = _ranges(ranges)
+    r_all = _ranges(ranges)
+    r = r_all[r_all.high > r_all.low].reset_index(drop=True)  # a quantity that does not vary has no effect to find
+    if r.empty:
+        raise ValueError("`ranges` must have at least one quantity with low < high")
     n = check_int(n_samples, "n_samples", min_value=len(r) + 2)
     u = qmc.LatinHypercube(d=len(r), seed=np.random.default_rng(seed)).random(n)
     x = r.low.to_numpy() + u * (r.high - r.low).to_numpy()
@@ -338,6 +342,8 @@ def global_sensitivity(params: CellParameters, ranges, *, n_samples: int = 24, s
     resid = y - a @ coef
     ss = float(((y - y.mean()) ** 2).sum())
     r2 = 1.0 - float((resid ** 2).sum()) / ss if ss > 0 else float("nan")
-    coefs = pd.DataFrame({"quantity": list(r.quantity), "src_mah_g": coef[1:], "abs_src_mah_g": np.abs(coef[1:]),
+    fixed = r_all[~(r_all.high > r_all.low)].quantity
+    coefs = pd.DataFrame({"quantity": [*r.quantity, *fixed], "src_mah_g": [*coef[1:], *[np.nan] * len(fixed)],
                           "r2": r2})
+    coefs["abs_src_mah_g"] = coefs.src_mah_g.abs()
     return design, coefs.sort_values("abs_src_mah_g", ascending=False, ignore_index=True)

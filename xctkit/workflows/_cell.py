@@ -18,7 +18,6 @@ from ..micro import particle_sizes, surface_area, tortuosity
 from ..papers import ECHEM, SOURCES
 from ..phases import CBD, NMC
 from ..segment import labels_on_grid, threshold
-
 from ._expansion import segment_and_measure
 
 __all__ = ["CellStructures", "cell_structures", "capacity_vs_paper", "structure_only_loss"]

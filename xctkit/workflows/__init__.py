@@ -36,8 +36,8 @@ below only transform or measure arrays; segmentation results come into ``micro``
    capacity_vs_paper
 """
 
-from ._cell import CellStructures, capacity_vs_paper, cell_structures, structure_only_loss
 from ._calibrate import CALIBRATED_PARAMETER, Calibration, calibrate, calibrate_presets, calibrate_state, measure
+from ._cell import CellStructures, capacity_vs_paper, cell_structures, structure_only_loss
 from ._expansion import StateComparison, compare_segmentations, compare_states, segment_and_measure
 from ._measure import size_table, transport_table
 from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, lab_root, open_lab

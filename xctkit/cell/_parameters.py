@@ -220,23 +220,15 @@ class CellParameters:
             "Positive electrode exchange-current density [A.m-2]": j0_scaled,
         })
         if psd and self.radii_um.size:
-            r = self.radii_um[self.radius_weights > 0]
-            w = self.radius_weights[self.radius_weights > 0]
-            mu = float(np.sum(w * np.log(r)) / w.sum())
-            sd = float(np.sqrt(np.sum(w * (np.log(r) - mu) ** 2) / w.sum())) or 0.05
-            # area weighting of a number-weighted log-normal shifts its log-mean by 2σ² (Hatch–Choate)
-            mu_a = mu + 2 * sd ** 2
-            R_av = self.particle_radius_um * 1e-6
-
-            def f_a(R, _mu=mu_a, _sd=sd):
-                x = R * 1e6
-                return pybamm.exp(-((pybamm.log(x) - _mu) ** 2) / (2 * _sd ** 2)) / (
-                    x * 1e-6 * _sd * np.sqrt(2 * np.pi))
-
-            pv.update({"Positive minimum particle radius [m]": float(r.min()) * 0.5e-6,
-                       "Positive maximum particle radius [m]": float(r.max()) * 1.5e-6,
-                       "Positive area-weighted particle-size distribution [m-1]": f_a,
-                       "Positive particle radius [m]": R_av}, check_already_exists=False)
+            # PyBaMM's log-normal area-weighted distributions (both electrodes need one); the positive's
+            # mean and relative spread are the measured radii's (number-weighted), the negative keeps
+            # PyBaMM's default spread around its own radius
+            w = self.radius_weights
+            mean = float(np.sum(w * self.radii_um))
+            rel_sd = float(np.sqrt(np.sum(w * (self.radii_um - mean) ** 2))) / mean
+            pv = pybamm.get_size_distribution_parameters(pv, R_p_av=mean * 1e-6, sd_p=max(rel_sd, 0.05),
+                                                         R_min_p=float(self.radii_um.min()) * 0.5e-6,
+                                                         R_max_p=float(self.radii_um.max()) * 1.5e-6)
         return pv
 
 

@@ -109,8 +109,8 @@ class CellParameters:
     active_fraction : float
         NMC volume fraction ε_am.
     radii_um, radius_weights : (K,) ndarray
-        The particle-radius distribution (bin centres in µm, number fractions), for PyBaMM's
-        particle-size-distribution models.
+        The measured particle radii (µm) and their number fractions (kept for PyBaMM's
+        particle-size-distribution models; :meth:`to_pybamm` uses the Sauter mean only).
     provenance : dict of str -> str
         Where each value came from (measurement, method, or the base set's default).
     """
@@ -173,16 +173,18 @@ class CellParameters:
         """NMC mass per electrode area, g m⁻²."""
         return self.active_fraction * self.thickness_um * 1e-6 * density_g_cm3 * 1e6
 
-    def to_pybamm(self, base: str = "Chen2020", *, psd: bool = False, balance: bool = True):
+    def to_pybamm(self, base: str = "Chen2020", *, balance: bool = True):
         """The base PyBaMM parameter set with this positive electrode written in.
 
         Parameters
         ----------
         base : {'Chen2020'}
             A parameter set bundled with PyBaMM (no download).
-        psd : bool
-            Also set the positive electrode's area-weighted particle-size distribution (a log-normal
-            matched to the measured radii) for PyBaMM's ``"particle size": "distribution"`` option.
+        balance : bool
+            Keep the base cell's negative-to-positive capacity ratio: the negative electrode's
+            thickness is scaled by the positive electrode's active loading (ε_am × thickness) relative
+            to the base's. Without it a thin or porous positive electrode sits against the base's full
+            negative electrode, and the per-gram capacity rises from cell balancing, not structure.
 
         Returns
         -------
@@ -219,16 +221,6 @@ class CellParameters:
             "Positive electrode thickness [m]": self.thickness_um * 1e-6,
             "Positive electrode exchange-current density [A.m-2]": j0_scaled,
         })
-        if psd and self.radii_um.size:
-            # PyBaMM's log-normal area-weighted distributions (both electrodes need one); the positive's
-            # mean and relative spread are the measured radii's (number-weighted), the negative keeps
-            # PyBaMM's default spread around its own radius
-            w = self.radius_weights
-            mean = float(np.sum(w * self.radii_um))
-            rel_sd = float(np.sqrt(np.sum(w * (self.radii_um - mean) ** 2))) / mean
-            pv = pybamm.get_size_distribution_parameters(pv, R_p_av=mean * 1e-6, sd_p=max(rel_sd, 0.05),
-                                                         R_min_p=float(self.radii_um.min()) * 0.5e-6,
-                                                         R_max_p=float(self.radii_um.max()) * 1.5e-6)
         return pv
 
 

@@ -10,6 +10,7 @@ Subpackages (imported lazily, so ``import xctkit`` stays cheap):
 - :mod:`xctkit.micro`       porosity, tortuosity, size distributions, surface area, REV, expansion
 - :mod:`xctkit.stereology`  2-D section to 3-D estimators for cracked particles
 - :mod:`xctkit.stats`       regression with diagnostics, bootstrap confidence intervals
+- :mod:`xctkit.cell`        measured structure -> PyBaMM parameters, discharge simulations, sensitivity
 - :mod:`xctkit.workflows`   the Study (your manifest or the virtual lab) and the chains the chapters run
 - :mod:`xctkit.plots`       the house figure style
 - :func:`xctkit.cluster`    a ``dask.distributed`` client for the chunked (out-of-core) chain
@@ -38,6 +39,7 @@ _SUBPACKAGES = (
     "micro",
     "stereology",
     "stats",
+    "cell",
     "workflows",
     "plots",
     "report",

@@ -42,6 +42,9 @@ PROFILES: dict[str, dict[str, object]] = {
         "sr_filters": 16,
         "sr_blocks": 2,
         "sr_test_electrodes": ["dry2"],
+        # 07_cell_performance: solid-phase tortuosity grid (µm) and global sensitivity design points
+        "cell_solid_voxel_um": 1.11,
+        "cell_global_samples": 10,
     },
     "default": {
         "seed": 0,
@@ -78,6 +81,8 @@ PROFILES: dict[str, dict[str, object]] = {
         "stereo_unet_patches": 384,
         "stereo_unet_epochs": 6,
         "stereo_unet_learning_rate": 2e-3,
+        "cell_solid_voxel_um": 0.74,
+        "cell_global_samples": 16,
     },
     "full": {
         "seed": 0,
@@ -119,6 +124,8 @@ PROFILES: dict[str, dict[str, object]] = {
         "stereo_unet_patches": 4000,
         "stereo_unet_epochs": 40,
         "stereo_unet_learning_rate": 1e-4,
+        "cell_solid_voxel_um": 0.37,
+        "cell_global_samples": 32,
     },
 }
 

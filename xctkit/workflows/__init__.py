@@ -39,9 +39,14 @@ below only transform or measure arrays; segmentation results come into ``micro``
    train_sem_sr
    sem_routes
    run_sem_study
+   cell_structures
+   CellStructures
+   structure_only_loss
+   capacity_vs_paper
 """
 
 from ._calibrate import CALIBRATED_PARAMETER, Calibration, calibrate, calibrate_presets, calibrate_state, measure
+from ._cell import CellStructures, capacity_vs_paper, cell_structures, structure_only_loss
 from ._expansion import StateComparison, compare_segmentations, compare_states, segment_and_measure
 from ._measure import size_table, transport_table
 from ._expansion import (  # chapter 04: pristine vs cycled, sizes and cracks against the truth
@@ -144,6 +149,7 @@ from ._study import NEEDS, Study, StudyError, missing_inputs, open_study
 
 __all__ = [
     "size_table", "transport_table",
+    "CellStructures", "cell_structures", "capacity_vs_paper", "structure_only_loss",
     "Study", "StudyError", "NEEDS", "missing_inputs", "open_study",
     "SRTraining", "load_sr_models", "models_dir", "train_sr_models", "LargeField", "enhance_large_field",
     "morphology_sources", "quality_vs_paper",

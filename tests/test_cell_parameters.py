@@ -15,7 +15,7 @@ def test_straight_channels_give_tau_one_and_bruggeman_one():
     t = micro.tortuosity(pore, axis=0)
     eps = micro.porosity(pore)
     assert eps == pytest.approx(0.25)
-    assert t.tau == pytest.approx(1.0, abs=1e-6)
+    assert t.tau == pytest.approx(1.0, abs=1e-5)  # the solver stops at relative residual 1e-6
     p = cell.electrode_parameters(porosity=eps, tortuosity=t.tau, particle_radius_um=5.0, thickness_um=16.0)
     assert p.bruggeman_electrolyte == pytest.approx(1.0, abs=1e-5)
     assert cell.bruggeman_exponent(eps, 1.0) == 1.0

@@ -33,7 +33,12 @@ from ._measure import size_table, transport_table
 from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, lab_root, open_lab
 from ._series import MECHANISMS, electrode_series, factorial_design, table2_design, utilisation
 from ._sr import (
+    QUANTITIES,
+    GridTruth,
+    SharedSegmentation,
     TestPredictions,
+    measurement_ranking,
+    truth_on_grid,
     microstructure_table,
     morphology_errors,
     predict_test_set,
@@ -51,7 +56,18 @@ from ._stereology import (
     virtual_study,
 )
 from ._sr_training import (
+    HISTMATCH_NAME,
+    MORPH_NAME,
+    MORPH_PROFILES,
     LargeField,
+    MorphologyInputs,
+    fit_histogram_match,
+    fit_shared_segmentation,
+    grid_truth,
+    hr_pore_labels,
+    rev_roi_size,
+    train_morph_model,
+    volume_preserving_mask,
     SRTraining,
     enhance_large_field,
     load_sr_models,
@@ -66,7 +82,10 @@ __all__ = [
     "size_table", "transport_table",
     "Study", "StudyError", "NEEDS", "missing_inputs", "open_study",
     "SRTraining", "load_sr_models", "models_dir", "train_sr_models", "LargeField", "enhance_large_field",
-    "morphology_sources", "quality_vs_paper",
+    "morphology_sources", "quality_vs_paper", "HISTMATCH_NAME", "MORPH_NAME", "MORPH_PROFILES",
+    "MorphologyInputs", "fit_histogram_match", "fit_shared_segmentation", "grid_truth", "hr_pore_labels",
+    "rev_roi_size", "train_morph_model", "volume_preserving_mask",
+    "QUANTITIES", "GridTruth", "SharedSegmentation", "measurement_ranking", "truth_on_grid",
     "CALIBRATED_PARAMETER", "Calibration", "calibrate", "calibrate_presets", "calibrate_state", "measure",
     "StateComparison", "compare_segmentations", "compare_states", "segment_and_measure",
     "LAB_PROFILES", "LAB_SAMPLES", "VirtualLab", "build_lab", "lab_root", "open_lab",

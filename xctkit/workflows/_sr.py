@@ -18,7 +18,7 @@ from ..stats import bootstrap_ci
 
 __all__ = ["TestPredictions", "predict_test_set", "quality_table", "summarize_quality",
            "microstructure_table", "size_distributions", "morphology_errors", "GridTruth", "truth_on_grid",
-           "SharedSegmentation", "measurement_ranking", "QUANTITIES"]
+           "SharedSegmentation", "measurement_ranking", "QUANTITIES", "describe_ranking", "acceptance_table"]
 
 
 @dataclass(frozen=True)
@@ -496,3 +496,97 @@ def measurement_ranking(errors, *, against: str, quantities=QUANTITIES, exclude=
                      "best_abs_error": float(e.abs_err.iloc[0]) if len(e) else np.nan,
                      "order": e.source.tolist(), "abs_errors": e.abs_err.round(6).tolist()})
     return pd.DataFrame(rows)
+
+
+_LABELS = {"porosity": "porosity", "tortuosity": "tortuosity factor τ", "psd_median_um": "PSD median",
+           "ssa_per_um": "specific surface area"}
+
+
+def describe_ranking(ranking, *, baselines=("bicubic", "bicubic+histmatch"), against: str = "the truth") -> str:
+    """One sentence per quantity stating which source measures it best, generated from
+    :func:`measurement_ranking` (chapter 03's outcome text; the order it states is the table's).
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        From :func:`measurement_ranking`.
+    baselines : sequence of str
+        Non-learned sources; a sentence says so when one of them ranks first.
+    against : str
+        How the reference is named in the text.
+
+    Returns
+    -------
+    str
+        Markdown; sources appear in ranking order, separated by " > ".
+    """
+    base = set(baselines)
+    lines = []
+    for r in ranking.itertuples():
+        if not r.order:
+            continue
+        order = " > ".join(r.order)
+        tail = (" — no SR model beats the baseline here." if r.best in base else
+                " — an SR model beats every baseline here.")
+        lines.append(f"- **{_LABELS.get(r.quantity, r.quantity)}** (closest to {against} first, "
+                     f"|error| {r.best_abs_error:.3g}): {order}{tail}")
+    return "\n".join(lines)
+
+
+def acceptance_table(errors, quality_summary, *, candidate: str, baseline: str = "bicubic",
+                     histmatch: str = "bicubic+histmatch", reference: str = "HR", truth: str | None = "truth",
+                     field_porosity: dict | None = None):
+    """Issue 14's acceptance figures for one candidate source, measured, with pass/fail.
+
+    Parameters
+    ----------
+    errors : pandas.DataFrame
+        From :func:`morphology_errors` (with ``reference`` and ``truth``).
+    quality_summary : pandas.DataFrame
+        From :func:`summarize_quality` (``model``, ``psnr_db``); the candidate's image row is looked up by
+        its name without a `` phase head`` suffix.
+    candidate : str
+        A source of ``errors`` (e.g. the phase-aware model's phase head).
+    baseline : str
+        Bicubic + the same segmentation (the "closer to the truth than" comparison) and the PSNR base.
+    histmatch : str
+    reference, truth : str
+    field_porosity : dict, optional
+        From :class:`LargeField` (``porosity``): truth and the candidate's entry.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``criterion``, ``measured``, ``target``, ``passed``.
+    """
+    import pandas as pd
+
+    e = errors.set_index("source")
+    c = e.loc[candidate]
+    rows = [
+        ("porosity vs HR (same segmentation)", c[f"porosity_err_vs_{reference}"], "|·| ≤ 0.02",
+         abs(c[f"porosity_err_vs_{reference}"]) <= 0.02),
+        ("τ vs HR, relative", c[f"tortuosity_err_vs_{reference}"] / e.loc[reference, "tortuosity_mean"],
+         "|·| ≤ 10 %", abs(c[f"tortuosity_err_vs_{reference}"] / e.loc[reference, "tortuosity_mean"]) <= 0.10),
+        ("PSD median vs HR (µm)", c[f"psd_median_um_err_vs_{reference}"], "|·| ≤ 0.5",
+         abs(c[f"psd_median_um_err_vs_{reference}"]) <= 0.5),
+    ]
+    if truth is not None and f"porosity_err_vs_{truth}" in e.columns:
+        for q, label in (("porosity", "porosity"), ("tortuosity", "τ"), ("psd_median_um", "PSD median")):
+            a, b = abs(c[f"{q}_err_vs_{truth}"]), abs(e.loc[baseline, f"{q}_err_vs_{truth}"])
+            rows.append((f"{label}: |error vs truth| vs bicubic + segmentation ({b:.3g})", a, f"< {b:.3g}", a < b))
+        rows.append(("porosity vs volume-fraction truth", c[f"porosity_err_vs_{truth}"], "|·| ≤ 0.03",
+                     abs(c[f"porosity_err_vs_{truth}"]) <= 0.03))
+    if field_porosity:
+        t = next((v for k, v in field_porosity.items() if k.startswith("truth")), None)
+        v = field_porosity.get(candidate)
+        if t is not None and v is not None:
+            rows.append(("large field: porosity vs truth", v - t, "|·| ≤ 0.03", abs(v - t) <= 0.03))
+    q = quality_summary.set_index("model").psnr_db
+    image = candidate.replace(" phase head", "")
+    if image in q:
+        for base, target in ((histmatch, 2.0), (baseline, 4.0)):
+            if base in q:
+                gain = q[image] - q[base]
+                rows.append((f"PSNR gain of {image} over {base} (dB)", gain, f"≥ {target:g}", gain >= target))
+    return pd.DataFrame(rows, columns=["criterion", "measured", "target", "passed"])

@@ -52,7 +52,8 @@ def dice_bce(y_true, y_pred, *, smooth: float = 1.0):
     """
     keras = _keras()
     ops = keras.ops
-    y_pred = ops.clip(y_pred, 1e-6, 1 - 1e-6)
+    y_true = ops.convert_to_tensor(y_true, dtype="float32")
+    y_pred = ops.clip(ops.convert_to_tensor(y_pred, dtype="float32"), 1e-6, 1 - 1e-6)
     axes = (1, 2, 3)
     inter = ops.sum(y_true * y_pred, axis=axes)
     dice = 1.0 - (2.0 * inter + smooth) / (ops.sum(y_true, axis=axes) + ops.sum(y_pred, axis=axes) + smooth)

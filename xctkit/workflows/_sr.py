@@ -15,7 +15,6 @@ from ..segment import separate_particles, threshold
 from ..sr import Normalisation, image_quality, random_rois, super_resolve
 from ..stats import bootstrap_ci
 
-
 __all__ = ["TestPredictions", "predict_test_set", "quality_table", "summarize_quality",
            "microstructure_table", "size_distributions", "morphology_errors", "GridTruth", "truth_on_grid",
            "SharedSegmentation", "measurement_ranking", "QUANTITIES", "describe_ranking", "acceptance_table"]

@@ -3,10 +3,9 @@ study's training electrodes, and load them back for evaluation on its test elect
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import time
 
 import numpy as np
 import pandas as pd
@@ -20,18 +19,20 @@ from ..segment import threshold
 from ..sr import (
     MODEL_NAMES,
     PAPER_PARAMETERS,
+    HistogramMatch,
+    MorphSR,
     PatchSet,
     bicubic_baseline,
     build_model,
     enhance_lr_zarr,
     load_pairs,
     load_sr_model,
+    make_morph_patches,
     make_patch_set,
     receptive_radius,
     train,
+    train_morph_sr,
 )
-from ..sr import HistogramMatch, MorphSR, load_morph_sr, make_morph_patches, train_morph_sr
-from ..synth import coarsen_solid
 from ._sr import GridTruth, SharedSegmentation, truth_on_grid
 from ._study import Study
 

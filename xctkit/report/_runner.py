@@ -669,7 +669,9 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
         changed = {k: v for k, v in {**overrides.get(None, {}), **overrides.get(nb.stem, {})}.items()
                    if k in declared}
         needs = nbformat.read(nb, as_version=4).metadata.get("xctkit", {}).get("needs", [])
-        missing = _missing_inputs(nb, needs, params, declared)
+        # a chapter that does not take `manifest` still needs it judged against the user's manifest
+        given = {**overrides.get(None, {}), **overrides.get(nb.stem, {})}.get("manifest")
+        missing = _missing_inputs(nb, needs, params if given is None else {**params, "manifest": given}, declared)
         if missing:
             prov = provenance(paths, nb.stem, profile, params, changed, None, "skipped")
             listing = "\n".join(f"- `{m}`" for m in missing)

@@ -269,8 +269,13 @@ class Study:
         """Phase labels attached to a scan (truth in the virtual lab, a manual segmentation in a user
         study), or None."""
         s = self.manifest.get(sample_id)
-        # labels lie on their scan's grid: its voxel size is what a plain TIFF (no xctkit metadata) lacks
-        return None if s.labels is None else _read(s.labels, s.voxel_um)
+        if s.labels is None:
+            return None
+        try:  # labels that carry their own voxel size (the virtual lab's truth is on a finer grid)
+            return _read(s.labels, None)
+        except ValueError:
+            # a plain TIFF without a voxel size: a manual segmentation lies on its scan's grid
+            return _read(s.labels, s.voxel_um)
 
     def provides(self, need: str) -> bool:
         """Whether the study has what ``need`` (a key of :data:`NEEDS`) asks for."""

@@ -33,7 +33,10 @@ def test_predict_test_set_with_identity_model_returns_clipped_input():
     assert set(pred.outputs) == {"bicubic"} and pred.seconds["bicubic"] >= 0
     for p, out in zip(pred.pairs, pred.outputs["bicubic"], strict=True):
         assert out.shape == p.hr.shape
-        np.testing.assert_allclose(out, np.clip(p.lr_up, 0, 1), atol=1e-6)
+        # no trained model: the window is the 0.1/99.9 percentile window of the held-out HR scans
+        lo, hi = np.percentile(np.concatenate([q.hr.ravel() for q in pred.pairs]), [0.1, 99.9])
+        assert (pred.window.lo, pred.window.hi) == pytest.approx((lo, hi), rel=1e-5)
+        np.testing.assert_allclose(out, np.clip(p.lr_up, pred.window.lo, pred.window.hi), atol=1e-6)
     with pytest.raises(ValueError, match="held-out"):
         predict_test_set({"bicubic": (bicubic_baseline(), None)}, pairs, test_electrodes=["zzz"])
 

@@ -10,6 +10,11 @@ splits, training, tiled and out-of-core inference, image-quality metrics.
    srgan_discriminator
    edsr
    bicubic_baseline
+   HistogramMatch
+   morph_sr_model
+   make_morph_patches
+   train_morph_sr
+   load_morph_sr
    AdversarialSR
    make_adversarial
    load_pairs
@@ -39,6 +44,18 @@ from ._data import (  # noqa: E402
     load_pairs,
     make_patch_set,
 )
+from ._baselines import HistogramMatch  # noqa: E402
+from ._morph import (  # noqa: E402
+    MorphPatches,
+    MorphRun,
+    MorphSR,
+    dice_bce,
+    load_morph_sr,
+    make_morph_patches,
+    morph_sr_model,
+    stack_context,
+    train_morph_sr,
+)
 from ._gan import AdversarialSR, make_adversarial  # noqa: E402
 from ._inference import (  # noqa: E402
     enhance_lr_zarr,
@@ -64,6 +81,16 @@ from ._train import SRModelInfo, TrainingRun, load_sr_model, save_sr_model, trai
 from ._zoo import MODEL_NAMES, build_model, models_root  # noqa: E402
 
 __all__ = [
+    "HistogramMatch",
+    "MorphPatches",
+    "MorphRun",
+    "MorphSR",
+    "dice_bce",
+    "load_morph_sr",
+    "make_morph_patches",
+    "morph_sr_model",
+    "stack_context",
+    "train_morph_sr",
     "MODEL_NAMES",
     "build_model",
     "models_root",

@@ -3,10 +3,9 @@ study's training electrodes, and load them back for evaluation on its test elect
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import time
 
 import numpy as np
 import pandas as pd
@@ -20,21 +19,31 @@ from ..segment import threshold
 from ..sr import (
     MODEL_NAMES,
     PAPER_PARAMETERS,
+    HistogramMatch,
+    MorphSR,
     PatchSet,
     bicubic_baseline,
     build_model,
     enhance_lr_zarr,
     load_pairs,
     load_sr_model,
+    make_morph_patches,
     make_patch_set,
     receptive_radius,
     train,
+    train_morph_sr,
 )
-from ..synth import coarsen_solid
+from ._sr import GridTruth, SharedSegmentation, truth_on_grid
 from ._study import Study
 
 __all__ = ["SRTraining", "train_sr_models", "load_sr_models", "models_dir", "quality_vs_paper",
-           "morphology_sources", "LargeField", "enhance_large_field"]
+           "morphology_sources", "LargeField", "enhance_large_field", "grid_truth", "hr_pore_labels",
+           "fit_histogram_match", "fit_shared_segmentation", "train_morph_model", "MorphologyInputs",
+           "MORPH_NAME", "HISTMATCH_NAME", "MORPH_PROFILES", "volume_preserving_mask", "rev_roi_size"]
+
+MORPH_NAME = "SR25D"
+"""The 2.5-D phase-aware model of :mod:`xctkit.sr._morph` (beyond paper 000)."""
+HISTMATCH_NAME = "bicubic+histmatch"
 
 
 def models_dir(study: Study, data_dir, *, profile: str, seed: int) -> Path:
@@ -204,9 +213,148 @@ def quality_vs_paper(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def morphology_sources(study: Study, pred, k: int = 0, *, crop_vox: int = 3) -> dict:
-    """The volumes paper 000's Figs 6–7 compare for one test pair: truth (virtual lab only, as a pore
-    mask on the HR grid), the HR scan, the bicubic LR and every model's output.
+def grid_truth(study: Study, pair, *, crop_vox: int = 3) -> GridTruth | None:
+    """The virtual lab's truth on a pair's HR grid as volume fractions (None in a user study).
+
+    ``crop_vox``: HR voxels :func:`xctkit.sr.load_pairs` cropped from every face (aligns the truth).
+    """
+    if not study.has_truth:
+        return None
+    labels = study.reference_labels(pair.hr_id)
+    if labels is None:
+        return None
+    sl = tuple(slice(crop_vox, crop_vox + n) for n in pair.hr.shape)
+    return truth_on_grid(labels.array == NMC, voxel_um=labels.voxel_um, target_um=pair.voxel_um, crop=sl)
+
+
+def hr_pore_labels(study: Study, pair, *, crop_vox: int = 3):
+    """The HR-grid pore labels a segmentation or a model is trained on, and voxels to leave out.
+
+    Virtual lab: the truth on the HR grid (binary, partial-volume ties excluded from annotations);
+    a user study: the Otsu segmentation of the HR scan (the labels a user has).
+
+    Returns
+    -------
+    pore : (Z, Y, X) ndarray of bool
+    soft : (Z, Y, X) ndarray of float32
+        Pore volume fraction (virtual lab) or the same labels as 0/1 (user study).
+    exclude : (Z, Y, X) ndarray of bool or None
+    """
+    t = grid_truth(study, pair, crop_vox=crop_vox)
+    if t is None:
+        pore = ~threshold(pair.hr).solid
+        return pore, pore.astype(np.float32), None
+    return t.pore, t.fraction, np.isclose(t.fraction, 0.5, atol=1e-6)
+
+
+def _train_pairs(study: Study, pairs) -> list:
+    train = [p for p in pairs if p.electrode in set(study.train_electrodes)]
+    if not train:
+        raise ValueError(f"no pair of a training electrode {study.train_electrodes} among the pairs "
+                         f"({sorted({p.electrode for p in pairs})})")
+    return train
+
+
+def fit_histogram_match(study: Study, pairs) -> HistogramMatch:
+    """:class:`xctkit.sr.HistogramMatch` fitted on the training electrodes' pairs only."""
+    train = _train_pairs(study, pairs)
+    return HistogramMatch(name=HISTMATCH_NAME).fit([p.lr_up for p in train], [p.hr for p in train])
+
+
+def _central_crop(shape, max_voxels: int):
+    f = min(1.0, (max_voxels / float(np.prod(shape))) ** (1 / 3))
+    size = [max(8, int(n * f)) if f < 1 else n for n in shape]
+    return tuple(slice((n - s) // 2, (n - s) // 2 + s) for n, s in zip(shape, size, strict=True))
+
+
+def fit_shared_segmentation(study: Study, pairs, *, n_voxels: int = 6000, max_voxels: int = 150_000,
+                            n_estimators: int = 40, seed: int = 0) -> SharedSegmentation:
+    """The one segmentation every source goes through, trained on HR scans of training electrodes only.
+
+    Parameters
+    ----------
+    study : Study
+    pairs : list of RegisteredPair
+        Only the training electrodes' pairs are used.
+    n_voxels : int
+        Annotated voxels per training volume.
+    max_voxels : int
+        Each training volume is cut to a central crop of at most this many voxels before the features
+        are computed (the features of whole volumes dominate the cost).
+    n_estimators, seed : int
+
+    Returns
+    -------
+    SharedSegmentation
+    """
+    train = _train_pairs(study, pairs)
+    hrs, pores, excl = [], [], []
+    for p in train:
+        pore, _, ex = hr_pore_labels(study, p)
+        sl = _central_crop(p.hr.shape, max_voxels)
+        hrs.append(p.hr[sl])
+        pores.append(pore[sl])
+        excl.append(None if ex is None else ex[sl])
+    return SharedSegmentation(n_voxels=n_voxels, n_estimators=n_estimators, seed=seed).fit(
+        hrs, pores, exclude=None if all(e is None for e in excl) else
+        [np.zeros(h.shape, bool) if e is None else e for h, e in zip(hrs, excl, strict=True)])
+
+
+def train_morph_model(study: Study, pairs, models_dir, *, context: int = 2, patch: int = 32,
+                      n_patches: int = 800, filters: int = 24, n_blocks: int = 3, epochs: int = 30,
+                      learning_rate: float = 1e-3, pore_weight: float = 1.0, stop_patience: int = 4,
+                      seed: int = 0, name: str = MORPH_NAME):
+    """Train the 2.5-D phase-aware model on the training electrodes and write ``<name>.keras``.
+
+    Pore targets are :func:`hr_pore_labels`' soft labels (virtual lab: the truth's volume fractions;
+    user study: the HR scan's Otsu labels).
+
+    Returns
+    -------
+    xctkit.sr.MorphRun
+        Its ``sr.training`` has ``epochs_run``, ``best_epoch`` and ``stopped_early``; the history is
+        written as ``<name>_history.csv``.
+    """
+    from ..io import atomic_path
+
+    train = _train_pairs(study, pairs)
+    soft = [hr_pore_labels(study, p)[1] for p in train]
+    mp = make_morph_patches([p.lr_up for p in train], [p.hr for p in train], soft,
+                            electrodes=[p.electrode for p in train], context=context, patch=patch,
+                            n_patches=n_patches, seed=seed)
+    run = train_morph_sr(mp, filters=filters, n_blocks=n_blocks, epochs=epochs, learning_rate=learning_rate,
+                         pore_weight=pore_weight, stop_patience=stop_patience, seed=seed, name=name)
+    root = Path(models_dir)
+    run.sr.save(root / f"{name}.keras")
+    with atomic_path(root / f"{name}_history.csv", overwrite=True) as tmp:
+        run.history.to_csv(tmp, index=False)
+    return run
+
+
+@dataclass(frozen=True)
+class MorphologyInputs:
+    """Result of :func:`morphology_sources`.
+
+    Attributes
+    ----------
+    sources : dict of str -> ndarray
+        ``truth`` (bool, virtual lab), ``HR``, ``bicubic``, every other output of the predictions, and
+        ``<MORPH_NAME> phase head`` (bool) when a phase-aware model is given.
+    fractions : dict of str -> ndarray
+        ``{"truth": volume fractions}`` (virtual lab: the porosity reference) and the phase head's
+        pore probabilities.
+    truth : GridTruth or None
+    """
+
+    sources: dict = field(repr=False)
+    fractions: dict = field(repr=False)
+    truth: GridTruth | None
+
+
+def morphology_sources(study: Study, pred, k: int = 0, *, morph: MorphSR | None = None,
+                       crop_vox: int = 3) -> MorphologyInputs:
+    """The volumes paper 000's Figs 6–7 compare for one test pair, plus the baselines and the
+    phase-aware model's own segmentation.
 
     Parameters
     ----------
@@ -214,25 +362,94 @@ def morphology_sources(study: Study, pred, k: int = 0, *, crop_vox: int = 3) -> 
     pred : xctkit.workflows.TestPredictions
     k : int
         Index of the test pair.
+    morph : xctkit.sr.MorphSR, optional
+        Adds its phase head as a boolean source (:func:`volume_preserving_mask` of P(pore)), whose
+        porosity is the mean P(pore) (``fractions``).
     crop_vox : int
         HR voxels :func:`xctkit.sr.load_pairs` cropped from every face (to align the truth).
 
     Returns
     -------
-    dict of str -> ndarray
-        ``truth`` (bool pore mask) first when the study has truth, then ``HR``, ``LR`` and the models.
+    MorphologyInputs
     """
     p = pred.pairs[k]
-    out = {}
-    if study.has_truth:
-        labels = study.reference_labels(p.hr_id)
-        solid = coarsen_solid(labels.array == NMC, labels.voxel_um, p.voxel_um)
-        sl = tuple(slice(crop_vox, crop_vox + n) for n in p.hr.shape)
-        out["truth"] = ~solid[sl]
+    out, fractions = {}, {}
+    truth = grid_truth(study, p, crop_vox=crop_vox)
+    if truth is not None:
+        out["truth"] = truth.pore
+        fractions["truth"] = truth.fraction
     out["HR"] = p.hr
-    out["LR"] = pred.outputs["bicubic"][k]
-    out.update({n: v[k] for n, v in pred.outputs.items() if n != "bicubic"})
-    return out
+    out.update({n: v[k] for n, v in pred.outputs.items()})
+    if morph is not None:
+        prob = morph.predict(p.lr_up)[1]
+        out[f"{morph.name} phase head"] = volume_preserving_mask(prob)
+        fractions[f"{morph.name} phase head"] = prob  # its porosity: the mean pore probability
+    return MorphologyInputs(out, fractions, truth)
+
+
+MORPH_PROFILES = {
+    "quick": {"context": 2, "patch": 32, "n_patches": 600, "filters": 16, "n_blocks": 2, "epochs": 10,
+              "learning_rate": 1e-3, "stop_patience": 3, "seeds": (0,)},
+    # default = quick's model (≈ 80 s of training on 2 cores measured on quick): the report's 30 min
+    "default": {"context": 2, "patch": 32, "n_patches": 600, "filters": 16, "n_blocks": 2, "epochs": 10,
+                "learning_rate": 1e-3, "stop_patience": 3, "seeds": (0,)},
+    "full": {"context": 2, "patch": 96, "n_patches": 8000, "filters": 48, "n_blocks": 8, "epochs": 60,
+             "learning_rate": 5e-4, "stop_patience": 6, "seeds": (0, 1, 2)},
+}
+"""Training settings of the 2.5-D phase-aware model per report profile (``seeds``: independent
+trainings whose spread is reported; quick and default afford one)."""
+
+
+def volume_preserving_mask(probability) -> np.ndarray:
+    """Binary pore mask whose porosity equals the mean pore probability.
+
+    The threshold is the ``1 - mean(p)`` quantile of ``p`` (the analogue of
+    :func:`xctkit.micro.surface_area`'s volume-preserving iso-level): a calibrated probability map's
+    mean is a partial-volume porosity estimate, and a fixed 0.5 cut biases it wherever the
+    probabilities are skewed.
+
+    Parameters
+    ----------
+    probability : ndarray of float in [0, 1]
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    prob = np.asarray(probability, dtype=np.float32)
+    phi = float(prob.mean())
+    if phi <= 0.0 or phi >= 1.0:
+        return prob > 0.5
+    return prob > np.quantile(prob, 1.0 - phi)
+
+
+def rev_roi_size(study: Study, pairs, *, tolerance: float = 0.05, seed: int = 0):
+    """ROI edge for the morphology tables: the porosity REV measured on a training electrode.
+
+    The REV is :func:`xctkit.micro.rev_analysis` of porosity (relative spread ≤ ``tolerance``) on the
+    HR-grid pore labels of the first training pair; the ROI is that edge, clipped to the test
+    volumes (smaller volumes give overlapping ROIs, reported as such).
+
+    Returns
+    -------
+    rev_um : float
+        NaN when no tested size reaches the tolerance (then the largest size that fits is used).
+    roi_size : (3,) tuple of int
+        HR voxels.
+    analysis : xctkit.micro.REVAnalysis
+    """
+    from ..micro import rev_analysis
+
+    p = _train_pairs(study, pairs)[0]
+    pore, _, _ = hr_pore_labels(study, p)
+    edge_max = min(pore.shape)
+    sizes = sorted({int(v) for v in np.linspace(8, edge_max, 6)})
+    rev = rev_analysis(pore, voxel_um=p.voxel_um, metric="porosity", sizes_vox=sizes, tolerance=tolerance,
+                       seed=seed)
+    edge = edge_max if not np.isfinite(rev.rev_size_um) else int(np.ceil(rev.rev_size_um / p.voxel_um))
+    test_shape = min((q.hr.shape for q in pairs if q.electrode in set(study.test_electrodes)),
+                     default=p.hr.shape)
+    return float(rev.rev_size_um), tuple(min(edge, n) for n in test_shape), rev
 
 
 @dataclass(frozen=True)
@@ -245,10 +462,10 @@ class LargeField:
         The LR field upscaled onto the HR grid, and the model's output.
     seconds : float
         Wall time of the chunked enhancement.
-    porosity_truth : float
-        Porosity of the 3-D truth on the HR grid (NaN without truth).
-    porosity_bicubic, porosity_enhanced : float
-        Porosity after an Otsu threshold of each.
+    porosity : dict of str -> float
+        Porosity per source: ``truth (volume fraction)`` (virtual lab), ``bicubic + <seg>``,
+        ``CNN + <seg>`` and, with a phase-aware model, its mean pore probability. The shared
+        segmentation is measured on a central crop of at most ``max_voxels``.
     source_id : str
         The manifest id of the LR field.
     """
@@ -256,28 +473,40 @@ class LargeField:
     bicubic: np.ndarray = field(repr=False)
     enhanced: np.ndarray = field(repr=False)
     seconds: float
-    porosity_truth: float
-    porosity_bicubic: float
-    porosity_enhanced: float
+    porosity: dict
     source_id: str
 
     def to_frame(self) -> pd.DataFrame:
         n = float(np.prod(self.enhanced.shape))
-        return pd.DataFrame([
-            {"quantity": "voxels enhanced", "value": n},
-            {"quantity": "enhancement time (s)", "value": self.seconds},
-            {"quantity": "throughput (voxels/s)", "value": n / self.seconds},
-            {"quantity": "porosity, truth", "value": self.porosity_truth},
-            {"quantity": "porosity, bicubic + Otsu", "value": self.porosity_bicubic},
-            {"quantity": "porosity, CNN + Otsu", "value": self.porosity_enhanced},
-        ])
+        rows = [{"quantity": "voxels enhanced", "value": n},
+                {"quantity": "enhancement time (s)", "value": self.seconds},
+                {"quantity": "throughput (voxels/s)", "value": n / self.seconds}]
+        rows += [{"quantity": f"porosity, {k}", "value": v} for k, v in self.porosity.items()]
+        return pd.DataFrame(rows)
 
 
-def enhance_large_field(study: Study, model, normalisation, out_path, *, hr_voxel_um: float) -> LargeField:
-    """Super-resolve a whole LR field of view out of core (paper 000 Fig. 8).
+def enhance_large_field(study: Study, model, normalisation, out_path, *, hr_voxel_um: float, segment=None,
+                        morph: MorphSR | None = None, max_voxels: int = 1_500_000) -> LargeField:
+    """Super-resolve a whole LR field of view out of core (paper 000 Fig. 8) and measure its porosity.
 
     The field is the virtual lab's unseen large scan (``fov_lr``), or in a user study the LR scan of
     the first test pair (its HR partner covers only part of it).
+
+    Parameters
+    ----------
+    study : Study
+    model, normalisation
+        The grey-level model (paper CNN) and its window.
+    out_path : path
+        Zarr store of the enhanced field.
+    hr_voxel_um : float
+    segment : callable, optional
+        The shared segmentation (default: Otsu per volume).
+    morph : xctkit.sr.MorphSR, optional
+        Also report the phase-aware model's porosity (mean pore probability over the whole field).
+    max_voxels : int
+        Central crop on which ``segment`` is applied (a forest on every voxel of a large field costs
+        minutes on 2 cores).
     """
     ids = [s.id for s in study.manifest]
     if "fov_lr" in ids:
@@ -295,12 +524,17 @@ def enhance_large_field(study: Study, model, normalisation, out_path, *, hr_voxe
     lo, hi = (0.0, 1.0) if normalisation is None else (normalisation.lo, normalisation.hi)
     enh = np.clip(np.asarray(enhanced.array), lo, hi)  # the model's intensity window, scan units
     bicubic = upscale_to(lr.array, lr_voxel_um=lr.voxel_um, hr_voxel_um=hr_voxel_um, out_shape=enh.shape)
-    phi_truth = float("nan")
+    phis = {}
     labels = study.reference_labels(source) if study.has_truth else None
     if labels is not None:
-        solid = coarsen_solid(labels.array == NMC, labels.voxel_um, hr_voxel_um)
-        n = tuple(min(a, b) for a, b in zip(solid.shape, enh.shape, strict=True))
-        phi_truth = porosity(~solid[: n[0], : n[1], : n[2]])
-    return LargeField(bicubic, enh, seconds, phi_truth, porosity(~threshold(bicubic).solid),
-                      porosity(~threshold(enh).solid), source)
-
+        t = truth_on_grid(labels.array == NMC, voxel_um=labels.voxel_um, target_um=hr_voxel_um)
+        n = tuple(min(a, b) for a, b in zip(t.fraction.shape, enh.shape, strict=True))
+        phis["truth (volume fraction)"] = float(t.fraction[: n[0], : n[1], : n[2]].mean())
+    seg_name = "Otsu" if segment is None else "shared segmentation"
+    seg = segment if segment is not None else (lambda v: ~threshold(v).solid)
+    crop = _central_crop(enh.shape, max_voxels)
+    phis[f"bicubic + {seg_name}"] = porosity(seg(bicubic[crop]))
+    phis[f"CNN + {seg_name}"] = porosity(seg(enh[crop]))
+    if morph is not None:
+        phis[f"{morph.name} phase head"] = float(morph.predict(bicubic)[1].mean())
+    return LargeField(bicubic, enh, seconds, phis, source)

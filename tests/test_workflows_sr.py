@@ -102,8 +102,11 @@ def test_microstructure_table_known_porosity_and_straight_channels():
     rng = np.random.default_rng(0)
     grey = np.where(pore, 0.2, 0.8) + rng.normal(0, 0.02, pore.shape)  # NMC bright; Otsu separates exactly
     t = microstructure_table({"truth": pore, "HR": grey}, voxel_um=0.74, n_rois=3, roi_size=(8, 8, 8), seed=0)
-    assert list(t.columns) == ["source", "roi", "porosity", "tortuosity"]
+    assert list(t.columns) == ["source", "roi", "porosity", "tortuosity", "ssa_per_um"]
     assert len(t) == 6
+    # Otsu separates the grey image exactly, so the HR rows measure the truth's surface too
+    np.testing.assert_allclose(t[t.source == "HR"].ssa_per_um, t[t.source == "truth"].ssa_per_um, rtol=1e-9)
+    assert (t.ssa_per_um > 0).all()
     np.testing.assert_allclose(t.porosity, 0.25, atol=1e-12)
     np.testing.assert_allclose(t.tortuosity, 1.0, rtol=0.02)
     with pytest.raises(ValueError, match="one shape"):

@@ -59,7 +59,7 @@ bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
 calibrate: setup
-	$(BIN)/xctkit calibrate --profile full --out xctkit/synth/presets.json
+	$(BIN)/xctkit calibrate --profile full --overwrite --out xctkit/synth/presets.json
 
 clean:
 	rm -rf book/_build book/chapters book/results .pytest_cache

@@ -64,6 +64,6 @@ def test_tortuosity_rejects_bad_input():
     with pytest.raises(ValueError, match="labels"):
         micro.tortuosity(np.zeros((8, 8), np.uint8))
     with pytest.raises(ValueError, match="method"):
-        micro.tortuosity(np.zeros((8, 8, 8), np.uint8), method="fem")
+        micro.tortuosity(np.full((8, 8, 8), 2, np.uint8), method="fem")
     with pytest.raises(TypeError, match="labels"):
         micro.tortuosity(np.zeros((8, 8, 8), np.float32))

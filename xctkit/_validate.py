@@ -6,7 +6,9 @@ what was expected, so that bad input never surfaces as a deep traceback.
 
 from __future__ import annotations
 
+import math
 import numbers
+import os
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -18,6 +20,9 @@ __all__ = [
     "as_labels",
     "as_phases",
     "PhaseWarning",
+    "EmptyInputWarning",
+    "warn_empty",
+    "check_phase_values",
     "as_grey",
     "as_binary",
     "as_rng",
@@ -28,6 +33,8 @@ __all__ = [
     "check_choice",
     "check_same_shape",
     "check_shape3",
+    "check_memory",
+    "available_memory_bytes",
 ]
 
 
@@ -63,6 +70,30 @@ def as_labels(arr, name: str, *, ndim: int | Sequence[int] | None = None) -> np.
 
 class PhaseWarning(UserWarning):
     """A requested phase does not occur in a label volume (results for it are empty or trivial)."""
+
+
+class EmptyInputWarning(UserWarning):
+    """An estimator had nothing to measure (no particle pixel, no pore, no section); its value is NaN."""
+
+
+def warn_empty(func: str, reason: str, *, stacklevel: int = 3) -> float:
+    """Warn once that ``func`` returns NaN because ``reason``; returns NaN for ``return warn_empty(...)``."""
+    import warnings
+
+    warnings.warn(f"{func}: {reason}; the result is NaN", EmptyInputWarning, stacklevel=stacklevel)
+    return float("nan")
+
+
+def check_phase_values(value, name: str) -> tuple[int, ...]:
+    """Label(s) given as ``phase=`` / ``solid=``: each must be an :mod:`xctkit.phases` label."""
+    vals = np.atleast_1d(np.asarray(value))
+    if vals.size == 0 or vals.dtype.kind not in "iu" or vals.ndim != 1:
+        raise TypeError(f"`{name}` must be a phase label or a sequence of them (xctkit.phases), got {value!r}")
+    bad = [int(v) for v in vals if int(v) not in PHASE_NAMES]
+    if bad:
+        known = ", ".join(f"{n.upper()}={k}" for k, n in PHASE_NAMES.items())
+        raise ValueError(f"`{name}` must name xctkit phases ({known}), got {bad}")
+    return tuple(int(v) for v in vals)
 
 
 def as_phases(arr, name: str, *, ndim: int | Sequence[int] | None = None, require=None) -> np.ndarray:
@@ -205,8 +236,70 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
         raise ValueError(f"`{name_a}` and `{name_b}` must have the same shape, got {a.shape} and {b.shape}")
 
 
-def check_shape3(shape, name: str = "shape", *, min_size: int = 1) -> tuple[int, int, int]:
-    """A (Z, Y, X) tuple of positive ints."""
+def available_memory_bytes() -> int:
+    """Memory the operating system reports as available now (``MemAvailable``), in bytes.
+
+    Falls back to the physical memory where ``/proc/meminfo`` is absent (macOS, Windows).
+    """
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 2**62  # unknown: do not refuse
+
+
+def check_memory(shape, name: str, *, bytes_per_voxel: float = 8, available: int | None = None) -> int:
+    """Refuse a shape whose arrays would not fit in memory, before anything is allocated.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The array shape the argument ``name`` asks for.
+    name : str
+        The argument, quoted in the message.
+    bytes_per_voxel : float
+        Lower bound of the working memory per element (8: one float64 array).
+    available : int, optional
+        Bytes available; default :func:`available_memory_bytes`.
+
+    Returns
+    -------
+    int
+        The estimated bytes.
+
+    Raises
+    ------
+    MemoryError
+        Naming ``name``, the shape, the memory needed and the memory available.
+
+    Examples
+    --------
+    >>> check_memory((64, 64, 64), "shape")
+    2097152
+    """
+    need = int(math.prod(int(v) for v in shape) * bytes_per_voxel)
+    avail = available_memory_bytes() if available is None else int(available)
+    if need > avail:
+        raise MemoryError(
+            f"`{name}` {tuple(int(v) for v in shape)} needs at least {need / 2**30:,.1f} GiB "
+            f"({bytes_per_voxel:g} bytes per voxel) but {avail / 2**30:,.1f} GiB are available; "
+            "use a smaller shape, or the chunked Zarr/Dask functions for volumes larger than memory"
+        )
+    return need
+
+
+def check_shape3(shape, name: str = "shape", *, min_size: int = 1,
+                 bytes_per_voxel: float | None = 8) -> tuple[int, int, int]:
+    """A (Z, Y, X) tuple of positive ints whose float64 volume fits in the available memory.
+
+    ``bytes_per_voxel=None`` skips the memory check (a shape that is never allocated whole).
+    """
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (int(shape),) * 3
     try:
@@ -217,4 +310,6 @@ def check_shape3(shape, name: str = "shape", *, min_size: int = 1) -> tuple[int,
         raise ValueError(f"`{name}` must be three ints (Z, Y, X), got {shape!r}")
     if min(s) < min_size:
         raise ValueError(f"`{name}` must have every size >= {min_size}, got {s}")
+    if bytes_per_voxel is not None:
+        check_memory(s, name, bytes_per_voxel=bytes_per_voxel)
     return tuple(int(v) for v in s)

@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="relative tolerance on the tortuosity factor (default: %(default)s)")
     cal.add_argument("--out", required=True, help="presets JSON to write, e.g. xctkit/synth/presets.json")
     cal.add_argument("--samples", nargs="+", metavar="ID", help="subset of dry1 dry2 dry3 dit")
+    cal.add_argument("--overwrite", action="store_true",
+                     help="replace --out if it exists (checked before the calibration starts)")
     return parser
 
 
@@ -174,10 +176,14 @@ def _cmd_calibrate(args) -> int:
     from xctkit.workflows import calibrate_presets
 
     params = profile_parameters(args.profile)
-    presets = calibrate_presets(shapes={"dry": tuple(params["lab_dry_shape"]),
-                                        "dit": tuple(params["lab_dit_shape"])},
-                                seed=args.seed, out=args.out, samples=args.samples, rtol=args.rtol,
-                                progress=True)
+    try:
+        presets = calibrate_presets(shapes={"dry": tuple(params["lab_dry_shape"]),
+                                            "dit": tuple(params["lab_dit_shape"])},
+                                    seed=args.seed, out=args.out, samples=args.samples, rtol=args.rtol,
+                                    overwrite=args.overwrite, progress=True)
+    except (ValueError, FileExistsError, PermissionError, MemoryError) as exc:
+        print(f"xctkit calibrate: error: {exc}", file=sys.stderr)
+        return 2
     for sid, p in presets["samples"].items():
         for state, c in p["calibration"].items():
             print(f"{sid:5s} {state:8s} {c['parameter']}={c['value']:.4g}  porosity {c['measured_porosity']:.3f} "

@@ -15,6 +15,7 @@ an existing file unless ``overwrite=True``.
    read_zarr
    is_zarr_store
    atomic_path
+   stale_temporaries
    Sample
    Manifest
    ManifestError
@@ -22,7 +23,7 @@ an existing file unless ``overwrite=True``.
    write_manifest
 """
 
-from ._atomic import atomic_path
+from ._atomic import atomic_path, stale_temporaries
 from ._manifest import Manifest, ManifestError, Sample, read_manifest, write_manifest
 from ._provenance import Provenance
 from ._tiff import read_tiff, write_tiff
@@ -33,6 +34,7 @@ __all__ = [
     "Volume",
     "Provenance",
     "atomic_path",
+    "stale_temporaries",
     "write_tiff",
     "read_tiff",
     "write_zarr",

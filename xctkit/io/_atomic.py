@@ -4,7 +4,10 @@ Raw scans must never be replaced by accident, so ``overwrite=False`` is enforced
 result is put in place*, not only before writing: a file is hard-linked onto its target name
 (``link`` fails if the name exists, atomically, on every POSIX file system), a folder is renamed onto a
 freshly and exclusively created empty folder. A file another process creates while we write is
-therefore never replaced. Temporary names are recognisable: ``.<name>.xctkit-tmp.<random>.tmp``.
+therefore never replaced. Temporary names are recognisable, ``.<name>.xctkit-tmp.<pid>-<random>.tmp``,
+and carry the writer's process id: a writer killed before it could clean up (SIGKILL, power loss)
+leaves its temporary behind, and the next write of the same target removes it once that process is
+gone (:func:`stale_temporaries` lists them for a whole folder).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_path", "TMP_MARK"]
+__all__ = ["atomic_path", "TMP_MARK", "stale_temporaries"]
 
 TMP_MARK = ".xctkit-tmp."
 
@@ -30,6 +33,56 @@ def _remove(p: Path | None) -> None:
             p.unlink()
         except FileNotFoundError:
             pass
+
+
+def _writer_pid(tmp_name: str) -> int | None:
+    """The process id recorded in a temporary's name, or None for names without one."""
+    rest = tmp_name.split(TMP_MARK, 1)[-1]
+    head = rest.split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, owned by someone else
+    return True
+
+
+def stale_temporaries(folder, name: str | None = None) -> list[Path]:
+    """Temporaries left in ``folder`` by writers that no longer run (killed before cleaning up).
+
+    Parameters
+    ----------
+    folder : str or Path
+    name : str, optional
+        Only those of this target file name.
+
+    Returns
+    -------
+    list of Path
+        Sorted; temporaries of running writers and names without a process id are not listed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> stale_temporaries(d)
+    []
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    pattern = f".{name}{TMP_MARK}*" if name is not None else f".*{TMP_MARK}*"
+    out = []
+    for p in folder.glob(pattern):
+        pid = _writer_pid(p.name)
+        if pid is not None and pid != os.getpid() and not _alive(pid):
+            out.append(p)
+    return sorted(out)
 
 
 def _exists_error(path: Path) -> FileExistsError:
@@ -95,8 +148,11 @@ class atomic_path:
         self.tmp: Path | None = None
 
     def __enter__(self) -> Path:
+        for stale in stale_temporaries(self.path.parent, self.path.name):
+            _remove(stale)
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}{TMP_MARK}", suffix=".tmp", dir=self.path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}{TMP_MARK}{os.getpid()}-", suffix=".tmp",
+                                       dir=self.path.parent)
         except PermissionError as exc:
             raise _not_writable(self.path, exc) from exc
         os.close(fd)

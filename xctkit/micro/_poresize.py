@@ -8,14 +8,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_labels, check_positive
+from .._validate import as_phases, check_phase_values, check_positive, warn_empty
 from ..phases import NMC
 
 __all__ = ["local_thickness", "PoreSizes", "pore_sizes"]
 
 
 def _phase_mask(labels, name: str, phase, solid) -> np.ndarray:
-    lab = as_labels(labels, name, ndim=(2, 3))
+    if phase is not None:
+        phase = check_phase_values(phase, "phase")
+    solid = check_phase_values(solid, "solid")
+    lab = as_phases(labels, name, ndim=(2, 3), require=phase if phase is not None else solid)
     if lab.dtype == bool:
         return lab
     if phase is None:
@@ -146,7 +149,8 @@ def pore_sizes(labels, *, voxel_um: float, phase=None, solid=NMC, bin_um: float 
             raise ValueError(f"`thickness_um` must have shape {mask.shape}, got {lt.shape}")
     v = lt[mask]
     if v.size == 0:
-        return PoreSizes(np.array([0.0, bin_um]), np.zeros(1), float("nan"), float("nan"), 0.0)
+        nan = warn_empty("pore_sizes", "the volume holds no voxel of the pore phase", stacklevel=3)
+        return PoreSizes(np.array([0.0, bin_um]), np.zeros(1), nan, nan, 0.0)
     edges = np.arange(0.0, np.ceil(v.max() / bin_um) * bin_um + bin_um / 2, bin_um)
     if edges.size < 2:
         edges = np.array([0.0, bin_um])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_labels, check_int, check_positive
+from .._validate import as_labels, check_int, check_positive, warn_empty
 
 __all__ = ["SizeDistribution", "particle_sizes"]
 
@@ -113,6 +113,9 @@ def particle_sizes(instances, *, voxel_um: float, bin_um: float = 1.0, max_um: f
         removed = int(np.sum(keep & border))
         keep &= ~border
     keep[0] = False
+    if not keep.any():
+        warn_empty("particle_sizes", "`instances` holds no particle" + (
+            f" ({removed} touch the border and are excluded)" if removed else f" of >= {min_voxels} voxels"))
     return _distribution(counts[keep], voxel_um=voxel_um, ndim=inst.ndim, bin_um=bin_um, max_um=max_um,
                          removed=removed)
 

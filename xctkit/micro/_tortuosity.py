@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from .._validate import as_phases, check_choice, check_int, check_positive
+from .._validate import as_phases, check_choice, check_int, check_phase_values, check_positive
 from ..phases import NMC
 
 __all__ = ["Tortuosity", "tortuosity", "percolating_fraction", "NonPercolatingWarning"]
@@ -166,7 +166,10 @@ def tortuosity(labels, *, phase=None, solid=NMC, axis: int = 0, device: str = "c
     .. [2] McAdams, Sifakis & Teran, SCA 2010 (multigrid-preconditioned CG on voxel grids).
     .. [3] Gostick et al., J. Open Source Softw. 4 (2019) 1296 (PoreSpy).
     """
-    lab = as_phases(labels, "labels", ndim=3)
+    if phase is not None:
+        phase = check_phase_values(phase, "phase")
+    solid = check_phase_values(solid, "solid")
+    lab = as_phases(labels, "labels", ndim=3, require=phase if phase is not None else solid)
     axis = check_int(axis, "axis", min_value=0, max_value=2)
     check_choice(device, "device", ("cpu", "cuda"))
     check_choice(method, "method", ("multigrid", "taufactor", "porespy"))

@@ -44,6 +44,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..io import atomic_path
 from ._profiles import profile_parameters
 
 __all__ = [
@@ -390,10 +391,7 @@ def _load_cache(path: Path) -> dict:
 
 
 def _save_cache(path: Path, cache: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(cache, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    _write_text(path, json.dumps(cache, indent=1, sort_keys=True))
 
 
 def _parameters_for(nb_path: Path, base: dict, overrides: dict, paths: ReportPaths) -> dict:
@@ -451,13 +449,8 @@ def _write_notebook(nb, path: Path) -> None:
     """Write a notebook atomically (a temporary file beside it, then a rename)."""
     import nbformat
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.writing")
-    try:
+    with atomic_path(path, overwrite=True) as tmp:
         nbformat.write(nb, str(tmp))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _placeholder(path: Path, title: str, text: str, footer: str = "") -> None:
@@ -852,13 +845,9 @@ def report(root=".", *, profile: str = "default", only=None, overrides=None, for
 
 
 def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.writing")
-    try:
+    """Every JSON/CSV file of a report run goes through the one atomic writer (io.atomic_path)."""
+    with atomic_path(path, overwrite=True) as tmp:
         tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------------------- sweep

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validate import as_labels, check_nonnegative, check_positive
+from .._validate import as_labels, check_nonnegative, check_positive, warn_empty
 from ..phases import CRACK, NMC, PORE
 from ._instances import CrackInstances, as_phase_image
 
@@ -57,7 +57,7 @@ def global_porosity(phases) -> float:
     Returns
     -------
     float
-        ρ in [0, 1]; NaN if no particle pixel is present.
+        ρ in [0, 1]; NaN with an :class:`~xctkit._validate.EmptyInputWarning` if no particle pixel is present.
 
     Raises
     ------
@@ -71,7 +71,7 @@ def global_porosity(phases) -> float:
     ims = _phase_list(phases, "phases")
     crack = sum(int(np.count_nonzero(p == CRACK)) for p in ims)
     part = sum(int(np.count_nonzero(p != PORE)) for p in ims)
-    return crack / part if part else float("nan")
+    return crack / part if part else warn_empty("global_porosity", "`phases` hold no particle pixel")
 
 
 def crack_intensity(n_cracks, phases, *, pixel_um: float) -> float:
@@ -108,7 +108,7 @@ def crack_intensity(n_cracks, phases, *, pixel_um: float) -> float:
         raise ValueError(f"`n_cracks` has {counts.size} entries for {len(ims)} images")
     pixel_um = check_positive(pixel_um, "pixel_um")
     part = sum(int(np.count_nonzero(p != PORE)) for p in ims)
-    return float(counts.sum()) / (pixel_um**2 * part) if part else float("nan")
+    return float(counts.sum()) / (pixel_um**2 * part) if part else warn_empty("crack_intensity", "`phases` hold no particle pixel")
 
 
 def crack_descriptors(phase, cracks: CrackInstances, *, pixel_um: float, min_d_factor: float = 2.5):
@@ -311,7 +311,7 @@ def surface_density(particles) -> float:
     if not isinstance(particles, pd.DataFrame) or not {"perimeter_um", "area_um2"} <= set(particles):
         raise TypeError("`particles` must be a DataFrame with 'perimeter_um' and 'area_um2' columns")
     area = float(particles.area_um2.sum())
-    return 4.0 / math.pi * float(particles.perimeter_um.sum()) / area if area > 0 else float("nan")
+    return 4.0 / math.pi * float(particles.perimeter_um.sum()) / area if area > 0 else warn_empty("surface_density", "`particles` holds no particle section")
 
 
 def surface_density_intercepts(phases, *, pixel_um: float) -> float:
@@ -344,4 +344,4 @@ def surface_density_intercepts(phases, *, pixel_um: float) -> float:
         solid = p == NMC
         crossings += int(np.count_nonzero(solid[1:] != solid[:-1]) + np.count_nonzero(solid[:, 1:] != solid[:, :-1]))
         length += 2.0 * np.count_nonzero(p != PORE) * pixel_um
-    return 2.0 * crossings / length if length > 0 else float("nan")
+    return 2.0 * crossings / length if length > 0 else warn_empty("surface_density_intercepts", "`phases` hold no particle pixel")

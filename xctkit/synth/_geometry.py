@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .._validate import as_rng, check_fraction, check_int, check_positive
+from .._validate import as_rng, check_fraction, check_int, check_positive, check_shape3
 
 __all__ = [
     "ParticleSet",
@@ -251,6 +251,7 @@ def rasterize(particles: ParticleSet, *, voxel_um: float, shape=None, first_wins
     ext = np.asarray(particles.extent_um)
     if shape is None:
         shape = tuple(int(v) for v in np.maximum(np.round(ext / voxel_um), 1))
+    shape = check_shape3(shape, "shape", bytes_per_voxel=8)  # int32 ids + float32 distances
     nz, ny, nx = shape
     labels = np.zeros(shape, dtype=np.int32)
     best = np.full(shape, np.inf, dtype=np.float32)

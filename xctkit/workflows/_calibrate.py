@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from .._validate import check_fraction, check_int, check_positive
+from .._validate import check_fraction, check_int, check_positive, check_shape3
 from ..io import atomic_path
 from ..micro import tortuosity
 from ..papers import table2
@@ -233,7 +233,8 @@ def calibrate_state(kind: str, *, porosity: float, tortuosity: float, shape, see
 
 
 def calibrate_presets(*, shapes: dict[str, tuple[int, int, int]], seed: int = 0, out=None,
-                      samples=None, rtol: float = 0.03, progress: bool = False) -> dict:
+                      samples=None, rtol: float = 0.03, overwrite: bool = False,
+                      progress: bool = False) -> dict:
     """Calibrate the eight Table 2 states (four electrodes, pristine and cycled) and store them.
 
     Parameters
@@ -246,19 +247,40 @@ def calibrate_presets(*, shapes: dict[str, tuple[int, int, int]], seed: int = 0,
     samples : list of str, optional
         Subset of Table 2 sample ids.
     rtol : float
+    overwrite : bool
+        Replace an existing ``out`` (e.g. the packaged ``presets.json``). False by default; checked
+        before the calibration starts.
     progress : bool
 
     Returns
     -------
     dict
         JSON-serialisable presets with the calibration records.
+
+    Raises
+    ------
+    ValueError
+        If ``samples`` names no Table 2 sample or an unknown one, or ``shapes`` lacks a kind.
+    FileExistsError
+        If ``out`` exists and ``overwrite`` is False.
     """
     from tqdm import tqdm  # text bars: no ipywidgets needed in executed notebooks
 
 
     t2 = table2()
     if samples is not None:
+        samples = [samples] if isinstance(samples, str) else list(samples)
+        unknown = sorted(set(samples) - set(t2.sample_id))
+        if not samples or unknown:
+            raise ValueError(f"`samples` must be a non-empty subset of {list(t2.sample_id)}, got "
+                             f"{unknown if unknown else samples}")
         t2 = t2[t2.sample_id.isin(samples)]
+    kinds = set(t2.kind)
+    if not isinstance(shapes, dict) or not kinds <= set(shapes):
+        raise ValueError(f"`shapes` must map {sorted(kinds)} to (Z, Y, X) shapes, got {shapes!r}")
+    shapes = {k: check_shape3(v, f"shapes[{k!r}]", min_size=16) for k, v in shapes.items()}
+    if out is not None:
+        atomic_path(out, overwrite=overwrite)  # refuses an existing `out` now, not after the calibration
     presets = {
         "generated_by": "xctkit.synth.calibrate_presets",
         "xctkit_version": __version__,
@@ -285,6 +307,6 @@ def calibrate_presets(*, shapes: dict[str, tuple[int, int, int]], seed: int = 0,
             "calibration": {"pristine": cal0.to_dict(), "cycled": cal1.to_dict()},
         }
     if out is not None:
-        with atomic_path(out, overwrite=True) as tmp:
+        with atomic_path(out, overwrite=overwrite) as tmp:
             Path(tmp).write_text(json.dumps(presets, indent=1))
     return presets

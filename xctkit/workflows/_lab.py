@@ -153,6 +153,28 @@ def open_lab(root) -> VirtualLab:
     return VirtualLab(root, read_manifest(root / "manifest.yaml"), info)
 
 
+_LAB_MARK = ".xctkit-lab"
+
+
+def _claim_lab_folder(root: Path) -> None:
+    """Refuse to write into a folder build_lab did not create (a user's scans and manifest).
+
+    A lab folder is marked by ``.xctkit-lab`` (written before the first file, so an interrupted build is
+    still recognised) or, for labs built before the mark existed, by ``lab.json``.
+    """
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(f"`root` {str(root)!r} is a file, not a folder for the virtual lab")
+    if root.is_dir() and any(root.iterdir()) and not ((root / _LAB_MARK).exists() or (root / "lab.json").exists()):
+        found = sorted(p.name for p in root.iterdir())[:5]
+        raise FileExistsError(
+            f"`root` {str(root)!r} is not empty ({', '.join(found)}, ...) and was not written by build_lab; "
+            "the virtual lab is built only in a new or empty folder (or one it built before), so a "
+            "manifest.yaml or scans of yours are never replaced: pass another `root`"
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    (root / _LAB_MARK).write_text("folder written by xctkit.workflows.build_lab; safe to delete with it\n")
+
+
 def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: float = 0.74,
               seed: int = 0, samples=LAB_SAMPLES, measure_tortuosity: bool = True, include_fov: bool = True,
               force: bool = False, progress: bool = False) -> VirtualLab:
@@ -187,6 +209,13 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
     Returns
     -------
     VirtualLab
+
+    Raises
+    ------
+    FileExistsError
+        If ``root`` holds files that build_lab did not write (e.g. your own ``manifest.yaml``).
+    MemoryError
+        If a shape would not fit in the available memory (checked before anything is generated).
     """
     from tqdm import tqdm  # text bars: no ipywidgets needed in executed notebooks
 
@@ -216,6 +245,7 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
                 return lab
         except Exception as exc:  # noqa: BLE001 - a broken lab is rebuilt
             log.warning("rebuilding the virtual lab in %s: %s", root, exc)
+    _claim_lab_folder(root)
     (root / "truth").mkdir(parents=True, exist_ok=True)
     (root / "scans").mkdir(parents=True, exist_ok=True)
 

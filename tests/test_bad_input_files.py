@@ -101,3 +101,34 @@ def test_multichannel_and_anisotropic_write_refused(tmp_path):
         io.write_tiff(tmp_path / "a.tif", np.zeros((2, 2, 2), np.uint8), voxel_um=(2.0, 1.0, 1.0))
     with pytest.raises(ValueError, match="compression"):
         io.write_tiff(tmp_path / "z.tif", np.zeros((2, 2), np.uint8), voxel_um=1.0, compression="jpeg")
+
+
+JUNK_TIFFS = {
+    "empty.tif": b"",
+    "png.tif": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+    "text.tif": b"id,path\na,b\n",
+    "header-only.tif": b"II*\x00\x08\x00\x00\x00",
+}
+
+
+@pytest.mark.parametrize("name", sorted(JUNK_TIFFS))
+def test_junk_named_tif_is_refused_naming_the_file(name, tmp_path, untouched):
+    (tmp_path / name).write_bytes(JUNK_TIFFS[name])
+    untouched(tmp_path)
+    with pytest.raises(ValueError, match=f"{name}.*not a readable TIFF"):
+        io.read_tiff(tmp_path / name)
+
+
+@pytest.mark.parametrize("reader", ["read_tiff", "read_zarr"])
+def test_missing_file_is_named(reader, tmp_path, untouched):
+    with pytest.raises(FileNotFoundError, match="absent"):
+        getattr(io, reader)(tmp_path / "absent")
+
+
+def test_zarr_with_broken_metadata_is_named(tmp_path, untouched):
+    store = io.write_zarr(tmp_path / "v.zarr", np.zeros((4, 8, 8), np.uint8), voxel_um=1.0)
+    for meta in [p for p in store.rglob("*") if p.name in (".zattrs", "zarr.json")][:1]:
+        meta.write_text("{not json")
+    untouched(tmp_path)
+    with pytest.raises(ValueError, match="v.zarr"):
+        io.read_zarr(store)

@@ -45,6 +45,7 @@ below only transform or measure arrays; segmentation results come into ``micro``
    capacity_vs_paper
 """
 
+from ._densification import DITMechanisms, describe_mechanisms, dit_mechanisms
 from ._calibrate import CALIBRATED_PARAMETER, Calibration, calibrate, calibrate_presets, calibrate_state, measure
 from ._cell import CellStructures, capacity_vs_paper, cell_structures, structure_only_loss
 from ._expansion import StateComparison, compare_segmentations, compare_states, segment_and_measure
@@ -166,6 +167,9 @@ from ._stereology_routes import (
 from ._study import NEEDS, Study, StudyError, missing_inputs, open_study
 
 __all__ = [
+    "DITMechanisms",
+    "describe_mechanisms",
+    "dit_mechanisms",
     "size_table", "transport_table",
     "CellStructures", "cell_structures", "capacity_vs_paper", "structure_only_loss",
     "Study", "StudyError", "NEEDS", "missing_inputs", "open_study",

@@ -32,3 +32,8 @@ def test_description_follows_the_table():
     broken = f.assign(tortuosity_rel_error=[-0.03, -0.30, -0.05])  # the run contradicting the sentence
     assert describe_mechanisms(broken).startswith("Closest to Table 2's cycled τ (2.07): densification")
     assert "within ±10 %: densification;" in describe_mechanisms(broken)
+
+
+def test_description_refuses_a_foreign_table():
+    with pytest.raises(TypeError, match="`frame` must be dit_mechanisms"):
+        describe_mechanisms(pd.DataFrame({"mechanism": ["growth"]}))

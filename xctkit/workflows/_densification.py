@@ -118,10 +118,18 @@ def describe_mechanisms(frame, *, rtol: float = 0.10) -> str:
     >>> f = pd.DataFrame({"mechanism": ["pristine", "growth", "densification"], "tortuosity": [1.2, 2.0, 1.7],
     ...                   "tortuosity_paper": [1.24, 2.07, 2.07], "tortuosity_rel_error": [-0.03, -0.03, -0.18],
     ...                   "solid_volume_change_pct": [0.0, 173.3, 0.0], "electrode_volume_change_pct": [0, 0, -63.4]})
-    >>> describe_mechanisms(f).split(";")[0]
-    'Closest to Table 2\\'s cycled τ (2.07): growth (τ 2.00, -3 %)'
+    >>> print(describe_mechanisms(f).split(";")[0])
+    Closest to Table 2's cycled τ (2.07): growth (τ 2.00, -3 %)
     """
+    import pandas as pd
+
+    need = {"mechanism", "tortuosity", "tortuosity_paper", "tortuosity_rel_error", "solid_volume_change_pct",
+            "electrode_volume_change_pct"}
+    if not isinstance(frame, pd.DataFrame) or not need <= set(frame.columns):
+        raise TypeError(f"`frame` must be dit_mechanisms(...).to_frame() with columns {sorted(need)}")
     cyc = frame[frame.mechanism != "pristine"].reset_index(drop=True)
+    if cyc.empty or cyc.tortuosity_rel_error.isna().all():
+        raise ValueError("`frame` holds no aged mechanism with a finite tortuosity error")
     best = cyc.loc[cyc.tortuosity_rel_error.abs().idxmin()]
     within = cyc[cyc.tortuosity_rel_error.abs() <= rtol]
     parts = [f"Closest to Table 2's cycled τ ({best.tortuosity_paper:.2f}): {best.mechanism} "

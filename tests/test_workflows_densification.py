@@ -32,6 +32,9 @@ def test_description_follows_the_table():
     broken = f.assign(tortuosity_rel_error=[-0.03, -0.30, -0.05])  # the run contradicting the sentence
     assert describe_mechanisms(broken).startswith("Closest to Table 2's cycled τ (2.07): densification")
     assert "within ±10 %: densification;" in describe_mechanisms(broken)
+    assert text.endswith("No mechanism with plausible solid growth (≤ 10 % NMC volume) reproduces Table 2's "
+                         "cycled DIT τ within ±10 %; only growth does, with growth NMC811 cannot undergo.")
+    assert describe_mechanisms(broken).endswith("reproduced with plausible solid growth by densification.")
 
 
 def test_description_refuses_a_foreign_table():

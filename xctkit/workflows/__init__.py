@@ -39,6 +39,8 @@ below only transform or measure arrays; segmentation results come into ``micro``
    train_sem_sr
    sem_routes
    run_sem_study
+   descriptor_validation
+   dit_mechanisms
    cell_structures
    CellStructures
    structure_only_loss
@@ -46,6 +48,7 @@ below only transform or measure arrays; segmentation results come into ``micro``
 """
 
 from ._densification import DITMechanisms, describe_mechanisms, dit_mechanisms
+from ._crack_validation import DESCRIPTORS, DescriptorValidation, describe_descriptor_errors, descriptor_validation
 from ._calibrate import CALIBRATED_PARAMETER, Calibration, calibrate, calibrate_presets, calibrate_state, measure
 from ._cell import CellStructures, capacity_vs_paper, cell_structures, structure_only_loss
 from ._expansion import StateComparison, compare_segmentations, compare_states, segment_and_measure
@@ -168,6 +171,10 @@ from ._study import NEEDS, Study, StudyError, missing_inputs, open_study
 
 __all__ = [
     "DITMechanisms",
+    "DESCRIPTORS",
+    "DescriptorValidation",
+    "descriptor_validation",
+    "describe_descriptor_errors",
     "describe_mechanisms",
     "dit_mechanisms",
     "size_table", "transport_table",

@@ -61,8 +61,12 @@ def project(tmp_path, root):
         "format: jb-book\nroot: intro\nchapters:\n- file: chapters/01_first\n- file: chapters/02_second\n")
     _notebook(tmp_path / "notebooks" / "01_first.ipynb",
               "seed = 0\nresults_dir = '.'",
-              "import pandas as pd\nfrom xctkit.report import save_table\n"
-              "save_table(pd.DataFrame({'seed': [seed]}), results_dir, chapter='01_first', table='t')")
+              "import pandas as pd\nimport matplotlib.pyplot as plt\n"
+              "from xctkit.report import ChapterFigures, save_table\n"
+              "save_table(pd.DataFrame({'seed': [seed]}), results_dir, chapter='01_first', table='t')\n"
+              "fig, ax = plt.subplots()\nax.plot([0, 1], [seed, 1])\n"
+              "ChapterFigures(results_dir, chapter='01_first', params={'seed': seed}).show(\n"
+              "    fig, 'line', f'A line through (0, {seed}) and (1, 1), arbitrary units.')")
     _notebook(tmp_path / "notebooks" / "02_second.ipynb",
               "value = 1.0",
               "if value < 0:\n    raise ValueError(f'value must be >= 0, got {value}')\nprint('ok', value)",
@@ -138,6 +142,12 @@ def test_failing_notebook_is_named_others_run_and_book_builds_in_out_folder(proj
     html = (out / "_build" / "html" / "chapters" / "02_second.html").read_text()
     assert "value must be &gt;= 0" in html or "value must be >= 0" in html
     assert "xctkit-provenance" in html and "FAILED" in html
+    # ChapterFigures: numbered, captioned, cross-referencable; PNG and SVG in the run's results
+    first = (out / "_build" / "html" / "chapters" / "01_first.html").read_text()
+    assert 'id="fig-01-first-line"' in first and "Fig. 1" in first  # docutils turns _ into - in ids
+    assert "A line through (0, 0) and (1, 1), arbitrary units." in first
+    assert (out / "results" / "01_first__line.png").stat().st_size > 0
+    assert (out / "results" / "01_first__line.svg").stat().st_size > 0
     text = res.summary()
     assert "02_second" in text and "failed in cell 2" in text and text.rstrip().endswith("FAILED")
 

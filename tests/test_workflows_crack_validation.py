@@ -59,6 +59,11 @@ def test_steps_masked_and_wrong_way(validation):
     assert rho2.masked and rho2.same_sign  # error 50 % >= step 50 %
     lam = s.loc[("lambda_per_um2", "20 °C → 30 °C")]
     assert lam.truth_step == pytest.approx(0.5) and lam.same_sign and not lam.masked
+    # λ: the route equals the truth, so its step is recovered exactly; ρ 30 -> 40 °C: +230 % vs +50 %
+    assert lam.step_error == pytest.approx(0.0) and lam.recovered
+    assert rho2.step_error == pytest.approx(33 / 10 - 1 - 0.5) and not rho2.recovered
+    # d: a constant route value against a changing truth is never recovered
+    assert not s.loc[("d_um", "30 °C → 40 °C")].recovered  # truth +50 %, route 0
     assert len(validation.steps) == 6 * 2
 
 
@@ -69,6 +74,7 @@ def test_description_generated_from_the_tables(validation):
     assert f"{int((~s.same_sign).sum())} go the wrong way" in text
     assert "ρ 20 °C → 30 °C (truth +100 %, route -33 %)" in text
     assert "ρ errors -50 to +50 %" in text
+    assert f"{int(s.recovered.sum())} of {len(s)} steps are recovered to within half their size" in text
     # the verdict follows the table: marked as all agreeing, the same route reads as clean
     broken = type(validation)(validation.errors, s.assign(same_sign=True, masked=False), validation.reference)
     assert "0 of 12 steps are masked (route error ≥ the step) and 0 go the wrong way." in \

@@ -14,6 +14,7 @@
    PROFILES
    profile_parameters
    save_table
+   ChapterFigures
 """
 
 from ._profiles import PROFILES, profile_names, profile_parameters
@@ -36,9 +37,11 @@ from ._runner import (
     sweep,
     sweep_runs,
 )
+from ._figures import ChapterFigures
 from ._tables import save_table
 
 __all__ = [
+    "ChapterFigures",
     "PROFILES",
     "profile_names",
     "profile_parameters",

@@ -52,8 +52,11 @@ class DescriptorValidation:
         One row per route, descriptor and pair of neighbouring conditions: ``route``, ``descriptor``,
         ``step`` ("20 °C → 30 °C"), ``truth_step`` and ``route_step`` (relative change from the
         colder to the warmer condition), ``error`` (the larger ``|rel_error|`` of the pair),
-        ``same_sign`` (the route moves the way the truth does) and ``masked`` (``error >=
-        |truth_step|``: the route's error is as large as the effect).
+        ``same_sign`` (the route moves the way the truth does), ``masked`` (``error >=
+        |truth_step|``: the route's error is as large as the effect), ``step_error``
+        (``route_step - truth_step``; a bias common to both conditions cancels here) and
+        ``recovered`` (same sign and ``|step_error| <= |truth_step| / 2``: the route measures the
+        effect to within half its size).
     reference : str
         The route the section descriptors are judged against.
     """
@@ -137,7 +140,9 @@ def descriptor_validation(analyses: dict, truths: dict, *, reference: str) -> De
             steps.append({"route": route, "descriptor": name, "step": f"{lo} → {hi}", "truth_step": truth_step,
                           "route_step": route_step, "error": error,
                           "same_sign": bool(np.sign(truth_step) == np.sign(route_step)),
-                          "masked": bool(error >= abs(truth_step))})
+                          "masked": bool(error >= abs(truth_step)), "step_error": route_step - truth_step,
+                          "recovered": bool(np.sign(truth_step) == np.sign(route_step)
+                                            and abs(route_step - truth_step) <= abs(truth_step) / 2)})
     return DescriptorValidation(errors, pd.DataFrame(steps), reference)
 
 
@@ -173,4 +178,8 @@ def describe_descriptor_errors(validation: DescriptorValidation, route: str) -> 
                        f"route {100 * r.route_step:+.0f} %)" for r in bad[~bad.same_sign].itertuples())
     text = (f"{route} against the truth: {'; '.join(parts)}.\n{int(s.masked.sum())} of {len(s)} steps are masked "
             f"(route error ≥ the step) and {int((~s.same_sign).sum())} go the wrong way")
-    return text + (f": {listed}." if listed else ".")
+    text += f": {listed}." if listed else "."
+    if "recovered" in s:
+        text += (f" Measured as a change between conditions, where a bias common to both cancels, "
+                 f"{int(s.recovered.sum())} of {len(s)} steps are recovered to within half their size.")
+    return text

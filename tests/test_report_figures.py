@@ -57,3 +57,21 @@ def test_bad_input(tmp_path, fig):
     figures.show(fig, "a", "caption")
     with pytest.raises(ValueError, match="already used"):
         figures.show(fig, "a", "another caption")
+
+
+def test_table_saved_full_precision_and_frame_untouched(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [1.234567891, 2.0]}, index=pd.Index(["x", "y"], name="row"))
+    figures = ChapterFigures(tmp_path, chapter="c")
+    figures.table(frame, "t", "Two numbers (arbitrary units).", round_to=2)
+    back = pd.read_csv(tmp_path / "c__t.csv")
+    assert list(back.columns) == ["row", "a"] and back.a[0] == pytest.approx(1.234567891, rel=1e-9)
+    assert list(frame.columns) == ["a"] and frame.index.name == "row"
+    assert figures.table_label("t") == "tbl-c-t"
+    with pytest.raises(ValueError, match="already used"):
+        figures.table(frame, "t", "again")
+    with pytest.raises(ValueError, match="one non-empty line"):
+        figures.table(frame, "u", "two\nlines")
+    with pytest.raises(TypeError, match="DataFrame"):
+        figures.table([1], "v", "caption")

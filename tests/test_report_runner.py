@@ -65,8 +65,9 @@ def project(tmp_path, root):
               "from xctkit.report import ChapterFigures, save_table\n"
               "save_table(pd.DataFrame({'seed': [seed]}), results_dir, chapter='01_first', table='t')\n"
               "fig, ax = plt.subplots()\nax.plot([0, 1], [seed, 1])\n"
-              "ChapterFigures(results_dir, chapter='01_first', params={'seed': seed}).show(\n"
-              "    fig, 'line', f'A line through (0, {seed}) and (1, 1), arbitrary units.')")
+              "figures = ChapterFigures(results_dir, chapter='01_first', params={'seed': seed})\n"
+              "figures.show(fig, 'line', f'A line through (0, {seed}) and (1, 1), arbitrary units.')\n"
+              "figures.table(pd.DataFrame({'x': [0.5, 1.25]}), 'xs', 'Two values of x (µm).')")
     _notebook(tmp_path / "notebooks" / "02_second.ipynb",
               "value = 1.0",
               "if value < 0:\n    raise ValueError(f'value must be >= 0, got {value}')\nprint('ok', value)",
@@ -148,6 +149,8 @@ def test_failing_notebook_is_named_others_run_and_book_builds_in_out_folder(proj
     assert "A line through (0, 0) and (1, 1), arbitrary units." in first
     assert (out / "results" / "01_first__line.png").stat().st_size > 0
     assert (out / "results" / "01_first__line.svg").stat().st_size > 0
+    assert 'id="tbl-01-first-xs"' in first and "Table 1" in first and "Two values of x (µm)." in first
+    assert (out / "results" / "01_first__xs.csv").exists()
     text = res.summary()
     assert "02_second" in text and "failed in cell 2" in text and text.rstrip().endswith("FAILED")
 

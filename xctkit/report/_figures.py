@@ -1,4 +1,5 @@
-"""Chapter figures: numbered and captioned in the book, saved as PNG and SVG with their provenance."""
+"""Chapter figures and headline tables: numbered and captioned in the book; figures saved as PNG and
+SVG with their provenance, tables as CSV (:func:`save_table`)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import json
 from pathlib import Path
 
 from ..io._volumes import atomic_path
-from ._tables import _NAME_RE
+from ._tables import _NAME_RE, save_table
 
 __all__ = ["ChapterFigures"]
 
 
 class ChapterFigures:
-    """Save, number and caption one chapter's figures.
+    """Save, number and caption one chapter's figures (:meth:`show`) and headline tables (:meth:`table`).
 
     ``show(fig, name, caption)`` writes ``<results_dir>/<chapter>__<name>.png`` and ``.svg``
     (atomically; the PNG's text chunks and the SVG's metadata carry the caption, xctkit version,
@@ -55,6 +56,7 @@ class ChapterFigures:
         self.chapter = chapter
         self.params = dict(params or {})
         self._shown: set[str] = set()
+        self._tables: set[str] = set()
         self._commit: str | None = None
 
     def label(self, name: str) -> str:
@@ -110,6 +112,51 @@ class ChapterFigures:
             with atomic_path(out, overwrite=True) as tmp:
                 fig.savefig(tmp, format=suffix[1:], metadata=meta, bbox_inches="tight")
         self._display(fig, name, caption)
+
+    def table_label(self, name: str) -> str:
+        """The cross-reference target of table ``name``: ``tbl-<chapter>-<name>``."""
+        return f"tbl-{self.chapter}-{name}"
+
+    def table(self, frame, name: str, caption: str, *, round_to: int | None = 4, save: bool = True) -> None:
+        """Save ``frame`` as ``<results_dir>/<chapter>__<name>.csv`` (:func:`save_table`, full
+        precision; ``save=False`` for a view of a table saved already) and show it as a numbered table with ``caption`` (a MyST ``table`` directive named
+        ``tbl-<chapter>-<name>``), its numbers rounded to ``round_to`` decimals for reading.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Shown (and saved) with its index unless that is a plain range (pivot tables, transposed views).
+        name, caption : str
+            As for :meth:`show`; ``caption`` is one line of MyST markdown.
+        round_to : int or None
+        """
+        import pandas as pd
+
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}")
+        if not isinstance(caption, str) or not caption.strip() or "\n" in caption.strip():
+            raise ValueError("`caption` must be one non-empty line saying what the table shows")
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise ValueError(f"`name` must be letters, digits, '_' or '-', got {name!r}")
+        if name in self._tables:
+            raise ValueError(f"`name` {name!r} is already used by another table of chapter {self.chapter!r}")
+        self._tables.add(name)
+        flat = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
+        if save:
+            save_table(flat, self.results_dir, chapter=self.chapter, table=name)
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover
+            return
+        if get_ipython() is None:
+            return
+        from IPython.display import Markdown, display
+
+        shown = (flat.round(round_to) if round_to is not None else flat).copy()
+        shown.columns = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in shown.columns]
+        body = shown.to_markdown(index=False)
+        label = self.table_label(name)
+        display(Markdown(f"````{{table}} {caption.strip()}\n:name: {label}\n\n{body}\n````"))
 
     def _display(self, fig, name: str, caption: str) -> None:
         try:

@@ -69,6 +69,22 @@ class DescriptorValidation:
         """Chapter table ``descriptor_errors``."""
         return self.errors
 
+    def route_errors(self, route: str):
+        """``rel_error`` of one route: descriptors × conditions."""
+        e = self.errors[self.errors.route == route]
+        if e.empty:
+            raise ValueError(f"`route` must be one of {sorted(set(self.errors.route))}, got {route!r}")
+        return e.pivot_table(index="descriptor", columns="condition", values="rel_error", sort=False)
+
+    def step_table(self):
+        """The truth's and every route's relative steps: (descriptor, step) × (quantity, route)."""
+        return self.steps.pivot_table(index=["descriptor", "step"], columns="route",
+                                      values=["truth_step", "route_step"], sort=False)
+
+    def summary(self):
+        """Per route: how many steps are masked, go the right way and are recovered, of how many."""
+        return self.steps.groupby("route", sort=False)[["masked", "same_sign", "recovered"]].agg(["sum", "count"])
+
 
 def descriptor_validation(analyses: dict, truths: dict, *, reference: str) -> DescriptorValidation:
     """Every route's descriptors per condition against the truth, and the truth's condition steps.

@@ -40,3 +40,13 @@ def test_description_follows_the_table():
 def test_description_refuses_a_foreign_table():
     with pytest.raises(TypeError, match="`frame` must be dit_mechanisms"):
         describe_mechanisms(pd.DataFrame({"mechanism": ["growth"]}))
+
+
+def test_description_checks_its_tolerances():
+    f = pd.DataFrame({"mechanism": ["growth"], "tortuosity": [2.0], "tortuosity_paper": [2.07],
+                      "tortuosity_rel_error": [-0.03], "solid_volume_change_pct": [173.3],
+                      "electrode_volume_change_pct": [0.0]})
+    with pytest.raises(ValueError, match="`rtol` must be > 0"):
+        describe_mechanisms(f, rtol=-0.1)
+    with pytest.raises(ValueError, match="`plausible_solid_pct` must be > 0"):
+        describe_mechanisms(f, plausible_solid_pct=0)

@@ -129,6 +129,8 @@ def describe_mechanisms(frame, *, rtol: float = 0.10, plausible_solid_pct: float
             "electrode_volume_change_pct"}
     if not isinstance(frame, pd.DataFrame) or not need <= set(frame.columns):
         raise TypeError(f"`frame` must be dit_mechanisms(...).to_frame() with columns {sorted(need)}")
+    rtol = check_positive(rtol, "rtol")
+    plausible_solid_pct = check_positive(plausible_solid_pct, "plausible_solid_pct")
     cyc = frame[frame.mechanism != "pristine"].reset_index(drop=True)
     if cyc.empty or cyc.tortuosity_rel_error.isna().all():
         raise ValueError("`frame` holds no aged mechanism with a finite tortuosity error")

@@ -33,7 +33,7 @@ def test_two_level_scan_has_exact_histogram_and_mode():
     before = np.full((4, 8, 8), 0.25)
     before[:, :, :2] = 0.75
     after = before + 0.1
-    s = intensity_shift(before, after, bins=10)
+    s = intensity_shift(before, after, bins=10, range_=(0.0, 1.0))
     # bin width 0.1, density of the 0.2-bin = 0.75 / 0.1
     assert s.density_before[2] == pytest.approx(7.5)
     assert s.density_before[7] == pytest.approx(2.5)
@@ -59,3 +59,21 @@ def test_bad_bins_is_named():
     a = np.zeros((4, 4))
     with pytest.raises((ValueError, TypeError), match="bins"):
         intensity_shift(a, a, bins=1)
+
+
+def test_sixteen_bit_scans_fill_the_histogram():
+    """uint16 scans (values in the thousands): the default range is the data's, the histograms are
+    finite densities and the shift is in the scan's units; a range that misses the data is refused."""
+    import numpy as np
+    import pytest
+
+    from xctkit.micro import intensity_shift
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(20000, 1000, 5000).clip(0, 65535).astype(np.uint16)
+    b = (a.astype(np.int32) + 3000).astype(np.uint16)
+    s = intensity_shift(a, b, bins=64)
+    assert np.isfinite(s.density_before).all() and np.isfinite(s.density_after).all()
+    assert s.mean_shift == pytest.approx(3000, abs=1) and abs(s.mode_shift - 3000) < 2 * (s.edges[1] - s.edges[0])
+    with pytest.raises(ValueError, match="range_"):
+        intensity_shift(a, b, range_=(0.0, 1.0))

@@ -54,3 +54,21 @@ def test_rev_rejects_bad_input(bernoulli):
         micro.rev_analysis(bernoulli, voxel_um=1.0, metric="euler")
     with pytest.raises(ValueError, match="n_samples"):
         micro.rev_analysis(bernoulli, voxel_um=1.0, n_samples=1)
+
+
+def test_cubes_without_solid_count_as_pore_only():
+    """A labelled volume whose solid is one ball: small cubes away from it hold pore only (labels 0),
+    which is a valid sample (porosity 1, SSA 0), not a 0/1 mask given by mistake."""
+    import numpy as np
+
+    from xctkit.micro import rev_analysis
+    from xctkit.phases import NMC, PORE
+
+    z, y, x = np.indices((32, 32, 32))
+    lab = np.where((z - 6) ** 2 + (y - 6) ** 2 + (x - 6) ** 2 <= 16, NMC, PORE).astype(np.uint8)
+    rev = rev_analysis(lab, voxel_um=1.0, metric="porosity", sizes_vox=[4, 32], n_samples=30, seed=0)
+    t = rev.to_frame().set_index("size_vox")
+    assert t.loc[32, "mean"] == float((lab != NMC).mean())
+    assert 0.9 < t.loc[4, "mean"] <= 1.0  # most small cubes miss the ball
+    ssa = rev_analysis(lab, voxel_um=1.0, metric="ssa", sizes_vox=[4], n_samples=10, seed=0).to_frame()
+    assert np.isfinite(ssa["mean"]).all() and (ssa["mean"] >= 0).all()

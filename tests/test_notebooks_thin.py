@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+_ROOT = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(_ROOT.glob("*.ipynb")) + sorted((_ROOT / "user").glob("*.ipynb"))  # chapters and user variants
 MAX_CODE_LINES = 140  # without the parameters cell (declarations) and caption continuation lines
 # raw phase numbers compared with label volumes (== 2, np.isin(x, [1, 3]) ...) instead of xctkit.phases
 RAW_PHASE = re.compile(r"(==|!=)\s*[0-4]\b(?!\s*[.\]:])|np\.isin\([^)]*\[\s*[0-4]\s*[,\]]")

@@ -37,6 +37,25 @@ def test_every_notebook_is_clean_parameterised_and_in_the_toc(root):
     assert len(listed) == len(_notebooks(root))
 
 
+def test_user_variants_stand_in_for_a_chapter(root):
+    """notebooks/user/<chapter>.ipynb: the same stem as a chapter, one parameters cell that takes the
+    manifest, no outputs, a title, and metadata naming the chapter it stands in for."""
+    from xctkit.report import chapter_source
+
+    variants = sorted((root / "notebooks" / "user").glob("*.ipynb"))
+    assert variants, "no user-study variants"
+    for path in variants:
+        chapter = root / "notebooks" / path.name
+        assert chapter.exists(), f"{path.name} stands in for no chapter"
+        nb = nbformat.read(path, as_version=4)
+        params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1 and "manifest = " in params[0].source
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+        assert nb.cells[0].source.startswith("# ") and nb.metadata["xctkit"]["variant_of"] == path.stem
+        assert chapter_source(chapter, {None: {"manifest": "study.yaml"}}) == path
+        assert chapter_source(chapter, {}) == chapter  # the virtual laboratory keeps the chapter itself
+
+
 def _snapshot(*folders):
     """{path: (size, mtime_ns)} of every file below ``folders``."""
     out = {}

@@ -55,3 +55,33 @@ def test_style_context_applies_and_restores(user_style):
 def test_set_style_is_the_explicit_global_opt_in(user_style):
     plots.set_style()
     assert mpl.rcParams["figure.dpi"] == 100 and mpl.rcParams["xtick.labelsize"] == pytest.approx(11)
+
+
+def test_grey_figures_window_16_bit_scans_by_percentiles():
+    """A uint16 scan is shown and histogrammed in its own units: the window is the data's percentiles
+    (not [0, 1], which would saturate every pixel), shared by panels shown side by side."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from xctkit import plots
+
+    rng = np.random.default_rng(0)
+    scan = rng.integers(10000, 50001, size=(64, 64)).astype(np.uint16)
+    lo, hi = plots.percentile_window([scan], (0.5, 99.5))
+    assert 10000 <= lo < 10400 and 49600 < hi <= 50000
+    fig = plots.slices({"a": scan, "b": scan // 2})
+    clims = [ax.images[0].get_clim() for ax in fig.axes]
+    assert clims[0] == clims[1]  # one window for both panels
+    assert clims[0][0] < 6000 and clims[0][1] > 49000
+    plt.close(fig)
+    fig = plots.slices({"a": scan}, vmin=0, vmax=1)  # an explicit window is kept
+    assert fig.axes[0].images[0].get_clim() == (0, 1)
+    plt.close(fig)
+    fig = plots.histograms({"scan": scan})
+    x = fig.axes[0].lines[0].get_xdata()
+    assert x.min() > 9000 and x.max() < 51000
+    plt.close(fig)
+    with pytest.raises(ValueError, match="percentiles"):
+        plots.percentile_window([scan], (50, 10))
+    with pytest.raises(ValueError, match="finite"):
+        plots.percentile_window([np.full(4, np.nan)])

@@ -157,3 +157,54 @@ def test_errors_name_the_problem(study, segs):
     with pytest.raises(StudyError, match="electrodes"):
         workflows.segment_states(study, workflows.train_classifier(study, annotated_voxels=200, n_jobs=1,
                                                                    n_estimators=5), electrodes=["zz"])
+
+
+def test_without_a_classifier_otsu_measures(study):
+    """A study without labels to train on: segment_states(study) gives Otsu and multi-Otsu only, Otsu
+    is what expansion_study measures, and asking for the forest says why there is none."""
+    plain = workflows.segment_states(study)
+    assert plain.forest == {} and plain.best == "otsu" and "random forest" not in plain.methods(plain.keys[0])
+    np.testing.assert_array_equal(plain.best_two_phase(("a", "pristine")), plain.otsu[("a", "pristine")])
+    res = workflows.expansion_study(study, plain)
+    phi0, phi1 = porosity_of("pristine"), porosity_of("cycled")
+    frame = res.to_frame().set_index("sample")
+    np.testing.assert_allclose(frame.porosity_pristine, phi0, atol=1e-3)
+    np.testing.assert_allclose(frame.porosity_cycled, phi1, atol=1e-3)
+    assert set(workflows.score_states(plain).to_frame().method) == {"Otsu"}
+    sizes = workflows.particle_size_study(study, plain, snow_electrodes=())
+    assert "random forest + watershed" not in set(sizes.to_frame().source)
+    with pytest.raises(StudyError, match="classifier"):
+        plain.forest_two_phase(("a", "pristine"))
+    with pytest.raises(StudyError, match="classifier"):
+        workflows.representative_volume(plain, state=("a", "pristine"), source="forest")
+
+
+def test_scores_cover_only_the_labelled_states(segs):
+    from dataclasses import replace
+
+    one = replace(segs, truth={("a", "pristine"): segs.truth[("a", "pristine")]})
+    t = workflows.score_states(one).to_frame()
+    assert set(zip(t["sample"], t["state"], strict=True)) == {("a", "pristine")}
+    with pytest.raises(StudyError, match="reference labels"):
+        workflows.score_states(replace(segs, truth={}))
+
+
+def test_describe_states_follows_the_table(study, segs):
+    frame = workflows.expansion_study(study, segs).to_frame()
+    text = workflows.describe_states(frame)
+    r = frame.iloc[0]
+    phi0, phi1 = r.porosity_pristine, r.porosity_cycled
+    assert phi1 < phi0 and text.count("**") == 4  # one sentence per electrode
+    assert f"porosity {phi0:.3f} → {phi1:.3f} (−{100 * (phi0 - phi1):.1f} points)" in text
+    assert "tortuosity factor" in text and "(up)" in text and "nan" not in text
+    with pytest.raises(TypeError, match="columns"):
+        workflows.describe_states(frame.drop(columns="porosity_cycled"))
+
+
+def test_rev_description_names_the_scan_edge(segs):
+    rev = workflows.representative_volume(segs, state=("a", "pristine"), metrics=("porosity",), n_samples=5,
+                                          seed=0)
+    text = rev.describe(SHAPE[0] * VOXEL_UM)
+    assert text.startswith("porosity:") and f"{SHAPE[0] * VOXEL_UM:.1f} µm" in text
+    with pytest.raises(ValueError, match="scan_edge_um"):
+        rev.describe(0.0)

@@ -11,6 +11,7 @@ Nothing here imports xctkit: the structure, the imaging model and the files are 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -65,13 +66,14 @@ def make_user_study(root: Path, *, electrodes=("cellA", "cellB", "cellC"), hr_sh
     Each electrode: a truth field of ``(hr_shape[0] + 12, 2·hr_shape[1], 2·hr_shape[2])`` voxels at 0.74 µm;
     its LR scan covers the whole field at 2.22 µm, its HR scan a ``hr_shape`` region at a random interior
     offset (a multiple of 3 voxels so the LR grid is exact). ``cycled`` electrodes get a second state
-    whose balls are grown by one voxel (lower porosity).
+    whose balls are grown by one voxel (lower porosity). The true porosity of every HR region is written
+    to ``truth.json`` (``{"electrode/state": porosity}``) beside the manifest, for the tests only.
     """
     root = Path(root)
     (root / "scans").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     field = (hr_shape[0] + 12, 2 * hr_shape[1], 2 * hr_shape[2])
-    rows = []
+    rows, truth_porosity = [], {}
     for i, e in enumerate(electrodes):
         truth = ball_packing(field, seed=seed * 100 + i)
         states = {"pristine": truth}
@@ -80,6 +82,7 @@ def make_user_study(root: Path, *, electrodes=("cellA", "cellB", "cellC"), hr_sh
         off = [LR_FACTOR * int(rng.integers(1, (f - h) // LR_FACTOR)) for f, h in zip(field, hr_shape, strict=True)]
         for state, solid in states.items():
             sl = tuple(slice(o, o + h) for o, h in zip(off, hr_shape, strict=True))
+            truth_porosity[f"{e}/{state}"] = float(1.0 - solid[sl].mean())
             hr = image(solid, factor=1, blur_vox=0.8, noise=0.02, seed=seed + 7 * i + 1)[sl]
             lr = image(solid, factor=LR_FACTOR, blur_vox=0.8, noise=0.02, seed=seed + 7 * i + 2)
             hr_id, lr_id = f"{e}_{state}_hr", f"{e}_{state}_lr"
@@ -90,6 +93,8 @@ def make_user_study(root: Path, *, electrodes=("cellA", "cellB", "cellC"), hr_sh
                 rows.append({"id": sid, "path": f"scans/{sid}.tif", "voxel_um": vox, "modality": "xct",
                              "state": state, "electrode": e, "resolution": res, "pair": partner, "split": split,
                              "notes": f"HR at LR offset {[o // LR_FACTOR for o in off]}" if res == "hr" else ""})
+    # the test's own answer key, next to (not in) the manifest: porosity of each HR region
+    (root / "truth.json").write_text(json.dumps(truth_porosity))
     lines = ["# a user's own scans (written by tests/user_study.py)", "samples:"]
     for r in rows:
         lines.append(f"  - id: {r['id']}")

@@ -67,6 +67,10 @@ class REVAnalysis:
                              "n_valid": self.n_valid})
 
 
+_NO_SOLID = {"porosity": 1.0, "tortuosity": 1.0, "ssa": 0.0}
+"""Built-in metrics of a sub-volume that holds no solid: all pore, straight paths, no interface."""
+
+
 def _metric_fn(metric, *, voxel_um: float, solid, axis: int) -> tuple[str, Callable]:
     from ._porosity import porosity
     from ._surface import surface_area
@@ -145,7 +149,10 @@ def rev_analysis(labels, *, voxel_um: float, metric="porosity", sizes_vox=None, 
             for _ in range(n_samples):
                 c = [int(rng.integers(0, n - e + 1)) for n, e in zip(lab.shape, edge, strict=True)]
                 sub = lab[c[0]:c[0] + edge[0], c[1]:c[1] + edge[1], c[2]:c[2] + edge[2]]
-                vals.append(float(fn(sub)))
+                if name in _NO_SOLID and sub.dtype != bool and not np.isin(sub, np.atleast_1d(solid)).any():
+                    vals.append(_NO_SOLID[name])  # a cube of pore only: exact values, not a labelling mistake
+                else:
+                    vals.append(float(fn(sub)))
             v = np.asarray(vals)
             v = v[np.isfinite(v)]
             nvalid.append(v.size)

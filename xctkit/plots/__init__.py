@@ -8,6 +8,7 @@ Functions return the matplotlib ``Figure`` and never call ``plt.show()``; notebo
    set_style
    slices
    histograms
+   percentile_window
 """
 
 from ._figures import (
@@ -16,6 +17,7 @@ from ._figures import (
     bars_mean_sd,
     histograms,
     learning_curves,
+    percentile_window,
     phase_legend,
     set_style,
     styled,
@@ -26,4 +28,4 @@ from ._figures import (
 
 __all__ = [
     "styled", "style", "set_style", "slices", "histograms", "size_distributions", "learning_curves", "bars_mean_sd",
-           "add_boxes", "PHASE_CMAP", "phase_legend"]
+           "add_boxes", "PHASE_CMAP", "phase_legend", "percentile_window"]

@@ -10,7 +10,7 @@ import numpy as np
 from .._validate import as_array
 from ..phases import CBD, CRACK, NMC, PHASE_NAMES, PORE
 
-__all__ = ["style", "set_style", "slices", "histograms", "PHASE_CMAP", "phase_legend"]
+__all__ = ["style", "set_style", "slices", "histograms", "percentile_window", "PHASE_CMAP", "phase_legend"]
 
 _PHASE_COLOURS = {PORE: "#1b1b3a", CBD: "#5fa8d3", NMC: "#f2c14e", CRACK: "#e4572e"}
 _PHASE_MAX = max(_PHASE_COLOURS)
@@ -118,9 +118,53 @@ def phase_legend(ax, *, phases=(PORE, CBD, NMC, CRACK)) -> None:
               loc="upper right", fontsize="small", framealpha=0.8)
 
 
+def percentile_window(arrays, percentiles=(0.5, 99.5)) -> tuple[float, float]:
+    """A grey-level window shared by several images: the given percentiles of all their finite values.
+
+    Works in the scan's own units (uint8, uint16 or float); large inputs are subsampled to about
+    10⁶ values per array (strided, so deterministic).
+
+    Parameters
+    ----------
+    arrays : ndarray or iterable of ndarray
+    percentiles : (float, float)
+        Lower and upper percentile, 0 ≤ lo < hi ≤ 100.
+
+    Returns
+    -------
+    (float, float)
+        ``(lo, hi)`` with ``hi > lo`` (a constant image gets a unit-wide window around its value).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> percentile_window([np.arange(101.0)], (10, 90))
+    (10.0, 90.0)
+    """
+    lo_p, hi_p = (float(v) for v in percentiles)
+    if not 0.0 <= lo_p < hi_p <= 100.0:
+        raise ValueError(f"`percentiles` must be (lo, hi) with 0 <= lo < hi <= 100, got {percentiles!r}")
+    if isinstance(arrays, np.ndarray):
+        arrays = [arrays]
+    parts = []
+    for a in arrays:
+        v = np.asarray(a).ravel()
+        step = max(1, v.size // 1_000_000)
+        v = v[::step].astype(np.float64)
+        parts.append(v[np.isfinite(v)])
+    values = np.concatenate(parts) if parts else np.empty(0)
+    if values.size == 0:
+        raise ValueError("no finite grey values to window")
+    lo, hi = (float(x) for x in np.percentile(values, [lo_p, hi_p]))
+    if hi <= lo:
+        lo, hi = lo - 0.5, lo + 0.5
+    return lo, hi
+
+
 @styled
 def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = None, ncols: int | None = None,
-           size: float = 3.2, vmin: float = 0.0, vmax: float = 1.0, suptitle: str | None = None):
+           size: float = 3.2, vmin: float | None = None, vmax: float | None = None, suptitle: str | None = None,
+           percentiles=(0.5, 99.5)):
     """A row (or grid) of 2-D images with titles, in physical units when ``voxel_um`` is given.
 
     Parameters
@@ -134,9 +178,13 @@ def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = 
     ncols : int, optional
     size : float
         Panel size, inches.
-    vmin, vmax : float
-        Grey range.
+    vmin, vmax : float, optional
+        Grey window in the images' own units; where not given, the ``percentiles`` of all grey
+        panels together (:func:`percentile_window`), so 16-bit scans do not saturate and panels
+        compared side by side share one window.
     suptitle : str, optional
+    percentiles : (float, float)
+        Percentiles of the automatic window.
 
     Returns
     -------
@@ -147,6 +195,10 @@ def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = 
     n = len(images)
     if n == 0:
         raise ValueError("`images` must hold at least one image")
+    if kind == "grey" and (vmin is None or vmax is None):
+        lo, hi = percentile_window(list(images.values()), percentiles)
+        vmin = lo if vmin is None else vmin
+        vmax = hi if vmax is None else vmax
     ncols = ncols or n
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
@@ -171,8 +223,8 @@ def slices(images: dict, *, kind: str = "grey", voxel_um: float | dict | None = 
 
 
 @styled
-def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xlabel: str = "grey level",
-               title: str | None = None):
+def histograms(samples: dict, *, bins: int = 100, range_=None, ax=None, xlabel: str = "grey level (scan units)",
+               title: str | None = None, percentiles=(0.1, 99.9)):
     """Normalised histograms (density) of several grey-level arrays on one axis.
 
     Parameters
@@ -180,9 +232,13 @@ def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xl
     samples : dict of str -> ndarray
         Label -> values (any shape, flattened).
     bins : int
-    range_ : (float, float)
+    range_ : (float, float), optional
+        Histogram range in the samples' own units; default the ``percentiles`` of all samples
+        together (:func:`percentile_window`).
     ax : matplotlib Axes, optional
     xlabel, title : str
+    percentiles : (float, float)
+        Percentiles of the automatic range.
 
     Returns
     -------
@@ -190,6 +246,8 @@ def histograms(samples: dict, *, bins: int = 100, range_=(0.0, 1.0), ax=None, xl
     """
 
     fig, ax = _figure_and_axes(ax)
+    if range_ is None:
+        range_ = percentile_window(list(samples.values()), percentiles)
     edges = np.linspace(range_[0], range_[1], bins + 1)
     centres = 0.5 * (edges[1:] + edges[:-1])
     for label, vals in samples.items():

@@ -52,6 +52,7 @@ __all__ = [
     "NotebookRun",
     "ReportResult",
     "discover_notebooks",
+    "chapter_source",
     "parse_overrides",
     "run_notebooks",
     "build_book",
@@ -619,6 +620,26 @@ def _inline_figures():
             os.environ["MPLBACKEND"] = saved
 
 
+def chapter_source(nb_path: Path, overrides=None) -> Path:
+    """The notebook that renders a chapter: its user-study variant ``notebooks/user/<name>`` when a
+    manifest is given and the variant exists, else the chapter notebook itself.
+
+    A chapter that reproduces a paper on the virtual laboratory leans on the generator's truth at
+    every step; its user variant measures the same quantities on a user's scans and judges them
+    against the HR scan and the manifest's reference labels instead. Both render as the same chapter.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> chapter_source(Path("notebooks/04_nmc_expansion.ipynb"), {}).name
+    '04_nmc_expansion.ipynb'
+    """
+    overrides = overrides or {}
+    given = {**overrides.get(None, {}), **overrides.get(nb_path.stem, {})}.get("manifest")
+    variant = nb_path.parent / "user" / nb_path.name
+    return variant if given and variant.exists() else nb_path
+
+
 def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, overrides=None,
                   force: bool = False, progress: bool = True, timeout_s: float | None = None
                   ) -> list[NotebookRun]:
@@ -632,7 +653,7 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
     overrides = overrides or {}
     all_nbs = discover_notebooks(paths)
     selected = discover_notebooks(paths, only)
-    check_overrides(selected, overrides)
+    check_overrides([chapter_source(nb, overrides) for nb in selected], overrides)
     base = profile_parameters(profile)
     paths.chapters.mkdir(parents=True, exist_ok=True)
     paths.results.mkdir(parents=True, exist_ok=True)
@@ -641,7 +662,8 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
     cache = _load_cache(paths.cache)
     src = _source_digest()
     keys: dict[str, str] = {}
-    for nb in all_nbs:  # keys of all chapters, so dependencies resolve even when not selected
+    for chapter in all_nbs:  # keys of all chapters, so dependencies resolve even when not selected
+        nb = chapter_source(chapter, overrides)
         digest, deps = _notebook_meta(nb)
         params = _parameters_for(nb, base, overrides, paths)
         h = hashlib.sha256()
@@ -655,8 +677,9 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
         keys[nb.stem] = h.hexdigest()
 
     runs: list[NotebookRun] = []
-    for nb in selected:
-        out = paths.chapters / nb.name
+    for chapter in selected:
+        out = paths.chapters / chapter.name
+        nb = chapter_source(chapter, overrides)
         declared = _declared_parameters(nb)
         params = _parameters_for(nb, base, overrides, paths)
         changed = {k: v for k, v in {**overrides.get(None, {}), **overrides.get(nb.stem, {})}.items()
@@ -813,7 +836,7 @@ def report(root=".", *, profile: str = "default", only=None, overrides=None, for
     configure_environment(paths)
     if isinstance(overrides, (list, tuple)):
         overrides = parse_overrides(overrides)
-    check_overrides(discover_notebooks(paths, only), overrides or {})
+    check_overrides([chapter_source(nb, overrides) for nb in discover_notebooks(paths, only)], overrides or {})
     paths.stage_book()
     runs = run_notebooks(paths, profile=profile, only=only, overrides=overrides, force=force,
                          progress=progress, timeout_s=timeout_s)

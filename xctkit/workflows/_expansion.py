@@ -33,7 +33,7 @@ from ._study import Study, StudyError
 
 __all__ = ["segment_and_measure", "compare_segmentations", "StateComparison", "compare_states",
            "ExpansionStudy", "expansion_study", "SizeStudy", "particle_size_study", "FIG_S3_PEAK_UM",
-           "CrackStudy", "crack_study"]
+           "CrackStudy", "crack_study", "describe_states"]
 
 FIG_S3_PEAK_UM = {("dry1", "pristine"): "3–4", ("dry1", "cycled"): "4–5"}
 """Paper 000, Fig. S3 (Dry coated 1): the particle-size histogram's peak bin, µm, pristine and after
@@ -232,7 +232,7 @@ class ExpansionStudy:
                              for sid, c in self.comparisons.items()])
 
 
-def expansion_study(study, segs, *, source: str = "forest", axis: int = 0, particle_kw: dict | None = None,
+def expansion_study(study, segs, *, source: str | None = None, axis: int = 0, particle_kw: dict | None = None,
                     crack_kw: dict | None = None) -> ExpansionStudy:
     """:func:`compare_states` of every electrode of ``segs``, with the grey-level shift of its scans.
 
@@ -240,8 +240,9 @@ def expansion_study(study, segs, *, source: str = "forest", axis: int = 0, parti
     ----------
     study : Study
     segs : StateSegmentations
-    source : {'forest', 'otsu', 'truth'}
-        Which segmentation is compared (the forest's with pore and CBD merged by default).
+    source : {'forest', 'otsu', 'truth'}, optional
+        Which segmentation is compared; default :attr:`StateSegmentations.best` (the forest's with
+        pore and CBD merged when a classifier was trained, else Otsu's).
     axis : int
         Tortuosity axis.
     particle_kw, crack_kw : dict, optional
@@ -252,6 +253,7 @@ def expansion_study(study, segs, *, source: str = "forest", axis: int = 0, parti
     ExpansionStudy
     """
     study, segs = _check(study, segs)
+    source = segs.best if source is None else source
     if source not in ("forest", "otsu", "truth"):
         raise ValueError(f"`source` must be 'forest', 'otsu' or 'truth', got {source!r}")
 
@@ -331,7 +333,8 @@ def particle_size_study(study, segs, *, snow_electrodes=("dry1",), bin_um: float
         if key in segs.truth:
             measured["perfect segmentation + watershed"] = separate_particles(segs.truth[key] == NMC, voxel_um=vx)
         measured["Otsu + watershed"] = separate_particles(segs.otsu[key] == NMC, voxel_um=vx)
-        measured["random forest + watershed"] = separate_particles(segs.forest[key] == NMC, voxel_um=vx)
+        if segs.forest:
+            measured["random forest + watershed"] = separate_particles(segs.forest[key] == NMC, voxel_um=vx)
         if key[0] in snow_electrodes and key in segs.truth:
             measured["perfect segmentation + SNOW"] = separate_particles(segs.truth[key] == NMC, voxel_um=vx,
                                                                          method="snow")
@@ -437,3 +440,58 @@ def crack_study(study, expansion_result, *, electrodes=("dry1", "dit")) -> Crack
                          "found_at_0.74um_rf": hr.intra_fraction, "n_intra_0.74um_rf": hr.n_intra,
                          "inter_void_fraction_0.74um_rf": hr.inter_fraction})
     return CrackStudy(found, truth, voxel, pd.DataFrame(rows))
+
+
+def describe_states(frame) -> str:
+    """One sentence per electrode, generated from :meth:`ExpansionStudy.to_frame`: porosity,
+    tortuosity factor, solid volume and median particle diameter, pristine → cycled, and the
+    direction of each change.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``ExpansionStudy.to_frame()`` (columns ``sample``, ``porosity_pristine``, ``porosity_cycled``,
+        ``tortuosity_pristine``, ``tortuosity_cycled``, ``expansion_pp``, ``solid_volume_change_pct``,
+        ``psd_median_pristine_um``, ``psd_median_cycled_um``).
+
+    Returns
+    -------
+    str
+        Markdown text; a non-finite value is written as "not measurable" (e.g. τ of a pore space
+        that does not percolate), never as ``nan``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"sample": ["cellA"], "porosity_pristine": [0.50], "porosity_cycled": [0.45],
+    ...                   "tortuosity_pristine": [1.60], "tortuosity_cycled": [1.90], "expansion_pp": [5.0],
+    ...                   "solid_volume_change_pct": [10.0], "psd_median_pristine_um": [5.0],
+    ...                   "psd_median_cycled_um": [5.5]})
+    >>> print(describe_states(f))
+    **cellA**: porosity 0.500 → 0.450 (−5.0 points), tortuosity factor 1.60 → 1.90 (up), NMC volume +10.0 %, median particle diameter 5.00 → 5.50 µm (up).
+    """
+    need = {"sample", "porosity_pristine", "porosity_cycled", "tortuosity_pristine", "tortuosity_cycled",
+            "expansion_pp", "solid_volume_change_pct", "psd_median_pristine_um", "psd_median_cycled_um"}
+    if not isinstance(frame, pd.DataFrame) or not need <= set(frame.columns):
+        raise TypeError(f"`frame` must be ExpansionStudy.to_frame() with columns {sorted(need)}")
+    if frame.empty:
+        raise ValueError("`frame` has no electrode")
+
+    def pair(a, b, fmt, unit=""):
+        if not (np.isfinite(a) and np.isfinite(b)):
+            return "not measurable"
+        way = "up" if b > a else ("down" if b < a else "unchanged")
+        return f"{a:{fmt}} → {b:{fmt}}{unit} ({way})"
+
+    def signed(x):
+        return f"{x:+.1f}".replace("-", "−")
+
+    lines = []
+    for r in frame.itertuples():
+        d_pp = r.porosity_cycled - r.porosity_pristine
+        lines.append(f"**{r.sample}**: porosity {r.porosity_pristine:.3f} → {r.porosity_cycled:.3f} "
+                     f"({signed(100 * d_pp)} points), tortuosity factor "
+                     f"{pair(r.tortuosity_pristine, r.tortuosity_cycled, '.2f')}, NMC volume "
+                     f"{signed(r.solid_volume_change_pct)} %, median particle diameter "
+                     f"{pair(r.psd_median_pristine_um, r.psd_median_cycled_um, '.2f', ' µm')}.")
+    return "\n\n".join(lines)

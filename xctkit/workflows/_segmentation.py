@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._validate import as_grey, as_labels, check_int
+from .._validate import as_grey, as_labels, check_int, check_positive
 from ..imaging import xct_pair
 from ..micro import Microstructure, characterise, rev_analysis, solid_mask, tortuosity
 from ..papers import table2
@@ -250,6 +250,21 @@ def training_scans(study, *, seed: int = 0) -> tuple[list, list, list]:
     return greys, labels, names
 
 
+def has_training_labels(study) -> bool:
+    """Whether :func:`train_classifier` can run: the virtual laboratory (it scans fresh training
+    electrodes), or a user study with a training-split HR XCT scan that has a ``labels:`` path.
+
+    Examples
+    --------
+    >>> study = Study.virtual_lab("quick", 0, data_dir="data/generated")  # doctest: +SKIP
+    >>> has_training_labels(study)                                         # doctest: +SKIP
+    True
+    """
+    study = _check_study(study)
+    return study.has_truth or any(s.labels is not None
+                                  for s in study.scans(modality="xct", resolution="hr", split="train"))
+
+
 def train_classifier(study, *, annotated_voxels: int = 4000, seed: int = 0, n_jobs: int | None = 2,
                      **classifier_kw) -> ClassifierTraining:
     """Train the random-forest pixel classifier on sparse annotations of :func:`training_scans`.
@@ -304,7 +319,8 @@ class StateSegmentations:
         than half of the voxel is NMC, cracks count as pore); empty where the study has none.
     otsu, multiotsu, forest : dict of key -> (Z, Y, X) ndarray of uint8
         Global Otsu (NMC / pore), three-class multi-Otsu (pore / CBD / NMC) and the forest's
-        three-phase prediction.
+        three-phase prediction (``forest`` is empty when no classifier was given: a user study
+        without reference labels to train one).
     ids : dict of key -> str
         Scan id of each state.
     """
@@ -325,11 +341,27 @@ class StateSegmentations:
 
     def forest_two_phase(self, key) -> np.ndarray:
         """The forest's segmentation with pore and carbon-binder merged (NMC vs the rest)."""
+        if not self.forest:
+            raise StudyError("no random-forest segmentation: segment_states ran without a classifier "
+                             "(the study has no reference labels to train one)")
         return two_phase(self.forest[key])
+
+    @property
+    def best(self) -> str:
+        """The segmentation the measurements use: ``'forest'`` when a classifier was trained, else
+        ``'otsu'`` (paper 000's global threshold)."""
+        return "forest" if self.forest else "otsu"
+
+    def best_two_phase(self, key) -> np.ndarray:
+        """NMC vs the rest from :attr:`best`."""
+        return self.forest_two_phase(key) if self.forest else self.otsu[key]
 
     def methods(self, key) -> dict:
         """Method name -> three-phase (or two-phase) labels of one state, for figures."""
-        return {"Otsu": self.otsu[key], "multi-Otsu": self.multiotsu[key], "random forest": self.forest[key]}
+        out = {"Otsu": self.otsu[key], "multi-Otsu": self.multiotsu[key]}
+        if self.forest:
+            out["random forest"] = self.forest[key]
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """One row per state: id, shape and the NMC fraction of each segmentation (and the truth)."""
@@ -344,14 +376,15 @@ class StateSegmentations:
         return pd.DataFrame(rows)
 
 
-def segment_states(study, classifier, *, electrodes=None) -> StateSegmentations:
+def segment_states(study, classifier=None, *, electrodes=None) -> StateSegmentations:
     """Segment every HR scan of the electrodes scanned pristine and cycled (:meth:`Study.states`).
 
     Parameters
     ----------
     study : Study
-    classifier : ClassifierTraining or xctkit.segment.PixelClassifier
-        A fitted forest (:func:`train_classifier`).
+    classifier : ClassifierTraining or xctkit.segment.PixelClassifier, optional
+        A fitted forest (:func:`train_classifier`). None: Otsu and multi-Otsu only (a study without
+        reference labels), and :attr:`StateSegmentations.best` is Otsu.
     electrodes : sequence of str, optional
         A subset of the study's cycled electrodes (default: all).
 
@@ -366,7 +399,7 @@ def segment_states(study, classifier, *, electrodes=None) -> StateSegmentations:
     """
     study = _check_study(study)
     clf = classifier.classifier if isinstance(classifier, ClassifierTraining) else classifier
-    if not isinstance(clf, PixelClassifier):
+    if clf is not None and not isinstance(clf, PixelClassifier):
         raise TypeError(f"`classifier` must be a ClassifierTraining or PixelClassifier, got {type(clf).__name__}")
     states = study.states()
     if not states:
@@ -394,7 +427,8 @@ def segment_states(study, classifier, *, electrodes=None) -> StateSegmentations:
                 truth[key] = labels_on_grid(ref.array, voxel_um=ref.voxel_um or voxel, target_um=voxel)
             otsu[key] = threshold(g).labels
             mo[key] = threshold(g, method="multiotsu", classes=3).labels
-            rf[key] = clf.predict(g)
+            if clf is not None:
+                rf[key] = clf.predict(g)
     return StateSegmentations(tuple(keys), float(voxel), grey, truth, otsu, mo, rf, ids)
 
 
@@ -451,17 +485,22 @@ def score_states(segs) -> StateScores:
     -------
     StateScores
 
+    Only states with reference labels are scored (in a user study, those with a ``labels:`` path).
+
     Raises
     ------
     StudyError
-        If a state has no reference labels.
+        If no state has reference labels.
     """
     segs = _check_segs(segs)
+    if not segs.truth:
+        raise StudyError("no state has reference labels (`reference_labels`): scores need them")
     rows, iou_rows = [], []
-    for k in segs.keys:
+    for k in (k for k in segs.keys if k in segs.truth):
         t = _truth(segs, k)
         t2 = two_phase(t)
-        for method, seg in (("Otsu", segs.otsu[k]), ("random forest", segs.forest_two_phase(k))):
+        two = [("Otsu", segs.otsu[k])] + ([("random forest", segs.forest_two_phase(k))] if segs.forest else [])
+        for method, seg in two:
             sc = segmentation_scores(seg, t2, phases=(PORE, NMC))
             i_nmc = sc.phases.index(NMC)
             rows.append({"sample": k[0], "state": k[1], "method": method, "iou_nmc": sc.iou_of(NMC),
@@ -469,7 +508,8 @@ def score_states(segs) -> StateScores:
                          "porosity_error": sc.fraction_truth[i_nmc] - sc.fraction_pred[i_nmc],
                          "band_share": sc.band_share, "error_rate_band": sc.error_rate_band,
                          "error_rate_interior": sc.error_rate_interior, "errors_in_band": sc.errors_in_band})
-        for method, seg in (("multi-Otsu", segs.multiotsu[k]), ("random forest", segs.forest[k])):
+        for method, seg in (("multi-Otsu", segs.multiotsu[k]),) + ((("random forest", segs.forest[k]),)
+                                                                    if segs.forest else ()):
             df = segmentation_scores(seg, t).to_frame()
             iou_rows += [{"sample": k[0], "state": k[1], "method": method, **r} for r in df.to_dict("records")]
     return StateScores(pd.DataFrame(rows), pd.DataFrame(iou_rows))
@@ -596,6 +636,27 @@ class RepresentativeVolume:
         """REV edge of one metric, µm (NaN if the spread never falls below the tolerance)."""
         return float(self.analyses[metric].rev_size_um)
 
+    def describe(self, scan_edge_um: float) -> str:
+        """One sentence per metric: its REV edge beside the scan's shortest edge (µm), or that the
+        spread never fell below the tolerance (the scan is below its REV).
+
+        Examples
+        --------
+        >>> rv = RepresentativeVolume(("a", "pristine"), {})
+        >>> rv.describe(30.0)
+        ''
+        """
+        scan_edge_um = check_positive(scan_edge_um, "scan_edge_um")
+        out = []
+        for m in self.analyses:
+            edge = self.rev_size_um(m)
+            if np.isfinite(edge):
+                out.append(f"{m}: REV edge {edge:.1f} µm (the scan's shortest edge is {scan_edge_um:.1f} µm).")
+            else:
+                out.append(f"{m}: the spread stays above the tolerance up to the largest cube, so the scan "
+                           f"({scan_edge_um:.1f} µm) is below its REV for {m}.")
+        return " ".join(out)
+
     def to_frame(self) -> pd.DataFrame:
         """Every analysis' table with a ``metric`` column, stacked."""
         return pd.concat([a.to_frame().assign(metric=m) for m, a in self.analyses.items()])
@@ -618,8 +679,8 @@ def representative_volume(segs, *, state=("dry1", "pristine"), metrics=("porosit
         Relative spread regarded as representative.
     seed : int
         Cube positions (the same seed for every metric).
-    source : {'truth', 'forest'}
-        Reference labels or the forest's segmentation.
+    source : {'truth', 'forest', 'otsu'}
+        Reference labels, the forest's three-phase segmentation or Otsu's threshold.
 
     Returns
     -------
@@ -629,8 +690,10 @@ def representative_volume(segs, *, state=("dry1", "pristine"), metrics=("porosit
     key = tuple(state)
     if key not in segs.keys:
         raise ValueError(f"`state` must be one of {list(segs.keys)}, got {state!r}")
-    if source not in ("truth", "forest"):
-        raise ValueError(f"`source` must be 'truth' or 'forest', got {source!r}")
-    lab = _truth(segs, key) if source == "truth" else segs.forest[key]
+    if source not in ("truth", "forest", "otsu"):
+        raise ValueError(f"`source` must be 'truth', 'forest' or 'otsu', got {source!r}")
+    if source == "forest" and not segs.forest:
+        raise StudyError("`source='forest'`: no random-forest segmentation (segment_states ran without a classifier)")
+    lab = _truth(segs, key) if source == "truth" else (segs.forest[key] if source == "forest" else segs.otsu[key])
     return RepresentativeVolume(key, {m: rev_analysis(lab, voxel_um=segs.voxel_um, metric=m, n_samples=n_samples,
                                                       tolerance=tolerance, seed=seed) for m in metrics})

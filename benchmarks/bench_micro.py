@@ -127,6 +127,7 @@ def main() -> None:
     ap.add_argument("--merge", action="store_true",
                     help="keep the results of other tasks/sizes already in the output file")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--note", default="", help="machine note stored with the result")
     args = ap.parse_args()
     if args.sizes is None:
         args.sizes = [128] if args.profile == "quick" else [128, 256]
@@ -151,17 +152,36 @@ def main() -> None:
             agreement[str(size)] = round(b["tau"] / a["tau"] - 1, 5)
     out = {
         "benchmark": "microstructure metrics (xctkit.micro / xctkit.segment)",
+        "multigrid_vs_taufactor": multigrid_vs_taufactor(by),
         "volume": "porespy.generators.overlapping_spheres, r = 3 voxels (2.2 µm at 0.74 µm), porosity 0.45; "
                   "tortuosity of the pore phase along axis 0",
         "xctkit_version": xctkit.__version__,
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "note": "shared 2-core machine: other jobs ran concurrently; see load_avg_* per task"},
+                    "note": args.note or "see load_avg_* per task: the timings move with the machine's load"},
         "porespy_vs_xctkit_tau_rel_difference": agreement,
         "results": results,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1))
     print(f"wrote {path}")
+
+
+def multigrid_vs_taufactor(by: dict) -> dict:
+    """Per size, xctkit's multigrid solver against TauFactor called directly (issue 15's acceptance):
+    speed-up, τ relative difference and peak resident memory (whole process and above the baseline)."""
+    out = {}
+    for size in sorted({s for _, s in by}):
+        mg, tf = by.get(("tortuosity_xctkit", size)), by.get(("tortuosity_taufactor_direct", size))
+        if not (mg and tf and "tau" in mg and "tau" in tf):
+            continue
+        out[str(size)] = {
+            "speedup": round(tf["seconds"] / mg["seconds"], 2),
+            "tau_rel_difference": round(mg["tau"] / tf["tau"] - 1, 6),
+            "peak_rss_ratio": round(mg["peak_rss_mb"] / tf["peak_rss_mb"], 3),
+            "peak_rss_above_baseline_ratio": round((mg["peak_rss_mb"] - mg["rss_before_mb"])
+                                                   / (tf["peak_rss_mb"] - tf["rss_before_mb"]), 3),
+        }
+    return out
 
 
 if __name__ == "__main__":

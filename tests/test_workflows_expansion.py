@@ -208,3 +208,46 @@ def test_rev_description_names_the_scan_edge(segs):
     assert text.startswith("porosity:") and f"{SHAPE[0] * VOXEL_UM:.1f} µm" in text
     with pytest.raises(ValueError, match="scan_edge_um"):
         rev.describe(0.0)
+
+
+def test_regression_frame_and_the_fits_the_data_allow():
+    """Four electrodes with expansion exactly 0.1·φ − 0.02·τ + 0.01: the joint fit recovers the plane
+    (no noise), the one-predictor fits are made, and with three electrodes the joint model is listed
+    as needing four, not fitted."""
+    import pandas as pd
+
+    phi = np.array([0.40, 0.45, 0.52, 0.60])
+    tau = np.array([2.0, 1.7, 1.9, 1.4])
+    exp = 0.1 * phi - 0.02 * tau + 0.01
+    states = pd.DataFrame({"sample": list("abcd"), "porosity_pristine": phi, "porosity_cycled": phi - exp,
+                           "tortuosity_pristine": tau, "tortuosity_cycled": tau + 0.3})
+    table = workflows.regression_frame(states, kinds={"a": "dry"})
+    np.testing.assert_allclose(table.expansion, exp, atol=1e-15)
+    assert table.kind.tolist() == ["dry", "", "", ""]
+    with pytest.warns(Warning):  # a perfect fit: zero residual variance is flagged
+        fits, skipped = workflows.fit_expansion_models(table)
+    assert set(fits) == set(workflows.EXPANSION_MODELS) and skipped.empty
+    joint = fits["porosity + tortuosity"]
+    assert joint.params["porosity"] == pytest.approx(0.1, abs=1e-9)
+    assert joint.params["tortuosity"] == pytest.approx(-0.02, abs=1e-9)
+    fits3, skipped3 = workflows.fit_expansion_models(table.iloc[:3])
+    assert sorted(fits3) == ["porosity only", "tortuosity only"]
+    assert skipped3.model.tolist() == ["porosity + tortuosity"] and skipped3.needs.tolist() == [4]
+    with pytest.raises(TypeError, match="columns"):
+        workflows.regression_frame(states.drop(columns="porosity_cycled"))
+
+
+def test_a_published_equation_applied_unchanged():
+    import pandas as pd
+
+    from xctkit import stats
+
+    d = pd.DataFrame({"sample": ["a", "b"], "porosity": [0.5, 0.6], "tortuosity": [2.0, 1.0],
+                      "expansion": [0.05, 0.07]})
+    out = stats.predict_published(d, {"intercept": 0.01, "porosity": 0.2, "tortuosity": -0.01, "mse": 1.0})
+    np.testing.assert_allclose(out.predicted, [0.01 + 0.1 - 0.02, 0.01 + 0.12 - 0.01])
+    np.testing.assert_allclose(out.error, out.predicted - d.expansion)
+    with pytest.raises(ValueError, match="lacks"):
+        stats.predict_published(d.drop(columns="tortuosity"), {"intercept": 0.0, "tortuosity": 1.0})
+    with pytest.raises(ValueError, match="intercept"):
+        stats.predict_published(d, {"porosity": 1.0})

@@ -23,6 +23,7 @@ splits, training, tiled and out-of-core inference, image-quality metrics.
    save_sr_model
    load_sr_model
    predict_image
+   forward_fn
    super_resolve
    super_resolve_dask
    super_resolve_zarr
@@ -57,8 +58,11 @@ from ._morph import (  # noqa: E402
     train_morph_sr,
 )
 from ._gan import AdversarialSR, make_adversarial  # noqa: E402
+from ._forward import TorchForward, UnsupportedModel, forward_fn  # noqa: E402
 from ._inference import (  # noqa: E402
+    DEFAULT_TILE,
     enhance_lr_zarr,
+    fit_tile,
     predict_image,
     super_resolve,
     super_resolve_dask,
@@ -126,6 +130,11 @@ __all__ = [
     "super_resolve_dask",
     "super_resolve_zarr",
     "tile_plan",
+    "fit_tile",
+    "DEFAULT_TILE",
+    "TorchForward",
+    "UnsupportedModel",
+    "forward_fn",
     "train",
 ]
 

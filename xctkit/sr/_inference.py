@@ -19,12 +19,20 @@ import numpy as np
 
 from .._validate import as_grey, check_choice, check_int
 from ._data import Normalisation
+from ._forward import forward_fn
 from ._models import receptive_radius
 
-__all__ = ["tile_plan", "predict_image", "super_resolve", "super_resolve_dask", "super_resolve_zarr",
+__all__ = ["DEFAULT_TILE", "TILE_BATCH_PIXELS", "fit_tile", "tile_plan", "predict_image", "super_resolve", "super_resolve_dask", "super_resolve_zarr",
            "enhance_lr_zarr"]
 
 log = logging.getLogger(__name__)
+
+DEFAULT_TILE = 256
+"""Largest input tile edge (px) by default: a 256² slice is one tile (no halo recomputed); larger
+slices are cut into the fewest tiles of at most this edge (:func:`fit_tile`)."""
+TILE_BATCH_PIXELS = 4 * 256 * 256
+"""Input pixels per forward pass: the batch is ``min(batch_size, TILE_BATCH_PIXELS // tile²)`` tiles,
+so large tiles do not multiply the activation memory (64 channels × 4 B × pixels per layer)."""
 
 
 def _starts(n: int, tile: int, stride: int) -> list[int]:
@@ -45,6 +53,29 @@ def _weights_1d(start: int, length: int, n: int, margin: int, overlap: int) -> n
     if start + length < n:  # interior edge on the high side
         w = np.minimum(w, np.clip((length - d - margin) / ramp, 0.0, 1.0))
     return w
+
+
+def fit_tile(shape, *, tile: int, overlap: int) -> int:
+    """The smallest square tile edge that covers ``shape`` (Y, X) with as few tiles as ``tile`` does.
+
+    A 384-px axis cut into 256-px tiles overlapping by 36 px needs two tiles; two tiles of 210 px
+    cover it too, with 1.2× instead of 1.8× the pixels to predict.
+
+    Examples
+    --------
+    >>> fit_tile((384, 384), tile=256, overlap=36)
+    210
+    >>> fit_tile((100, 300), tile=256, overlap=36)
+    168
+    """
+    best = 0
+    for n in shape:
+        if n <= tile:
+            best = max(best, min(n, tile))
+            continue
+        count = math.ceil((n - overlap) / (tile - overlap))
+        best = max(best, math.ceil((n + (count - 1) * overlap) / count))
+    return min(tile, max(best, overlap + 1))
 
 
 def tile_plan(shape, *, tile: int, overlap: int, margin: int):
@@ -73,7 +104,7 @@ def _defaults(model, tile, overlap):
     if overlap is None:
         overlap = 2 * r + 8
     if tile is None:
-        tile = max(128, 2 * overlap)
+        tile = max(DEFAULT_TILE, 2 * overlap)
     tile = check_int(tile, "tile", min_value=8)
     overlap = check_int(overlap, "overlap", min_value=0)
     if overlap >= tile:
@@ -84,13 +115,8 @@ def _defaults(model, tile, overlap):
     return tile, overlap, min(r, max((overlap - 1) // 2, 0))
 
 
-def _predict_batch(model, batch: np.ndarray) -> np.ndarray:
-    out = model.predict_on_batch(batch[..., None])
-    return np.asarray(out)[..., 0].astype(np.float32)
-
-
 def predict_image(model, images, *, tile: int | None = None, overlap: int | None = None,
-                  batch_size: int = 16, upscale: int = 1) -> np.ndarray:
+                  batch_size: int = 16, upscale: int = 1, engine: str = "auto") -> np.ndarray:
     """Predict 2-D images tile by tile and blend: the one tiler of xctkit (XCT slices and SEM images).
 
     Parameters
@@ -100,11 +126,15 @@ def predict_image(model, images, *, tile: int | None = None, overlap: int | None
     images : (Y, X) or (N, Y, X) ndarray
         Normalised inputs.
     tile, overlap : int, optional
-        Input tile edge and overlap (pixels); defaults from the model's receptive radius r:
-        ``overlap = 2r + 8``, ``tile = max(128, 2·overlap)``. An overlap below ``2r + 1`` is refused
-        (tiles would show seams).
+        Largest input tile edge and the overlap (pixels); defaults from the model's receptive radius
+        r: ``overlap = 2r + 8``, ``tile = max(DEFAULT_TILE, 2·overlap)``. The tile is then shrunk to
+        the smallest edge that needs no more tiles (:func:`fit_tile`). An overlap below ``2r + 1``
+        is refused (tiles would show seams).
     batch_size : int
-        Tiles per forward pass.
+        Most tiles per forward pass (fewer for large tiles, see :data:`TILE_BATCH_PIXELS`).
+    engine : {'auto', 'torch', 'keras'}
+        The forward pass (:func:`xctkit.sr.forward_fn`): channels-last torch convolutions where the
+        model's layers allow it (``'auto'``), else Keras' ``predict_on_batch``.
     upscale : int
         Output pixels per input pixel along each axis (1 for models working on an upscaled input,
         2 for paper 003's pixel-shuffle generator).
@@ -135,6 +165,9 @@ def predict_image(model, images, *, tile: int | None = None, overlap: int | None
     tile, overlap, margin = _defaults(model, tile, overlap)
     batch_size = check_int(batch_size, "batch_size", min_value=1)
     n, ny, nx = imgs.shape
+    tile = fit_tile((ny, nx), tile=tile, overlap=overlap)
+    batch_size = max(1, min(batch_size, TILE_BATCH_PIXELS // (tile * tile)))
+    forward = forward_fn(model, engine=engine)
     plan = tile_plan((ny, nx), tile=tile, overlap=overlap, margin=margin)
     up = np.ones((f, f))
     acc = np.zeros((n, f * ny, f * nx), np.float64)
@@ -145,7 +178,7 @@ def predict_image(model, images, *, tile: int | None = None, overlap: int | None
     for b in range(0, len(jobs), batch_size):
         chunk = jobs[b:b + batch_size]
         batch = np.stack([imgs[i, y0:y0 + h, x0:x0 + w] for i, ((y0, x0), (h, w), _) in chunk])
-        pred = _predict_batch(model, batch)
+        pred = forward(batch)
         if pred.shape[1:] != (f * batch.shape[1], f * batch.shape[2]):
             raise ValueError(f"the model maps {batch.shape[1:]} px tiles to {pred.shape[1:]} px, "
                              f"not {upscale}× (`upscale`={upscale})")

@@ -38,7 +38,7 @@ from ._plots import (
     published_vs_refit_figure,
     scatter_grid_figure,
 )
-from ._published import PublishedComparison, compare_published
+from ._published import PublishedComparison, compare_published, predict_published
 from ._tables import (
     REPORTED_LABEL,
     check_claims,
@@ -57,6 +57,7 @@ __all__ = [
     "compare_fits",
     "PublishedComparison",
     "compare_published",
+    "predict_published",
     "BootstrapCI",
     "BootstrapWarning",
     "bootstrap_ci",

@@ -12,7 +12,7 @@ import pandas as pd
 from .._validate import check_positive
 from ._ols import OLSFit
 
-__all__ = ["PublishedComparison", "compare_published"]
+__all__ = ["PublishedComparison", "compare_published", "predict_published"]
 
 
 @dataclass(frozen=True)
@@ -209,3 +209,56 @@ def compare_published(fit: OLSFit, coefficients: Mapping, *, reported_mse: float
         worst_label=fit.labels[worst], worst_error=float(pred_pub[worst] - y[worst]),
         reported_mse=rep["mse"], reported_r2=rep["r2"],
     )
+
+
+def predict_published(data, coefficients: Mapping, *, response: str = "expansion",
+                      label: str = "sample") -> pd.DataFrame:
+    """Apply a published linear equation, unchanged, to new observations (e.g. Eq. (1) to your electrodes).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation with every predictor the equation names, ``response`` and ``label``.
+    coefficients : mapping of str -> float
+        ``'intercept'`` and one coefficient per predictor (other keys such as ``'mse'`` or ``'r2'``
+        are ignored).
+    response, label : str
+        Observed-response and observation-name columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label``, ``observed``, ``predicted`` and ``error`` (predicted − observed), in the response's units.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``data`` is not a DataFrame, a column is missing or not finite, or there is no intercept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"sample": ["a"], "porosity": [0.5], "expansion": [0.06]})
+    >>> predict_published(d, {"intercept": 0.01, "porosity": 0.1}).predicted.round(3).tolist()
+    [0.06]
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
+    if "intercept" not in coefficients:
+        raise ValueError("`coefficients` must hold an 'intercept'")
+    terms = {k: float(v) for k, v in coefficients.items() if k not in ("intercept", "mse", "r2")
+             and isinstance(v, numbers.Real)}
+    missing = [c for c in (*terms, response, label) if c not in data.columns]
+    if missing:
+        raise ValueError(f"`data` lacks the columns {missing} the equation needs")
+    pred = np.full(len(data), float(coefficients["intercept"]))
+    for name, beta in terms.items():
+        x = pd.to_numeric(data[name], errors="coerce").to_numpy(float)
+        if not np.isfinite(x).all():
+            raise ValueError(f"`data[{name!r}]` must be finite numbers")
+        pred = pred + beta * x
+    obs = pd.to_numeric(data[response], errors="coerce").to_numpy(float)
+    if not np.isfinite(obs).all():
+        raise ValueError(f"`data[{response!r}]` must be finite numbers")
+    return pd.DataFrame({label: data[label].astype(str).to_numpy(), "observed": obs, "predicted": pred,
+                         "error": pred - obs})

@@ -54,6 +54,7 @@ from ._cell import CellStructures, capacity_vs_paper, cell_structures, structure
 from ._expansion import StateComparison, compare_segmentations, compare_states, segment_and_measure
 from ._measure import size_table, transport_table
 from ._expansion import (  # chapter 04: pristine vs cycled, sizes and cracks against the truth
+    EXPANSION_MODELS,
     FIG_S3_PEAK_UM,
     CrackStudy,
     ExpansionStudy,
@@ -61,7 +62,9 @@ from ._expansion import (  # chapter 04: pristine vs cycled, sizes and cracks ag
     crack_study,
     describe_states,
     expansion_study,
+    fit_expansion_models,
     particle_size_study,
+    regression_frame,
 )
 from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, lab_root, open_lab
 from ._segmentation import (
@@ -190,6 +193,7 @@ __all__ = [
     "CALIBRATED_PARAMETER", "Calibration", "calibrate", "calibrate_presets", "calibrate_state", "measure",
     "StateComparison", "compare_segmentations", "compare_states", "segment_and_measure",
     "FIG_S3_PEAK_UM", "CrackStudy", "ExpansionStudy", "SizeStudy", "crack_study", "describe_states", "expansion_study",
+    "EXPANSION_MODELS", "fit_expansion_models", "regression_frame",
     "particle_size_study",
     "TRAINING_STATES", "ClassifierTraining", "ErrorPropagation", "RepresentativeVolume", "StateScores",
     "StateSegmentations", "TortuosityCrosscheck", "error_propagation", "has_training_labels", "representative_volume",

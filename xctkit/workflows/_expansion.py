@@ -33,7 +33,8 @@ from ._study import Study, StudyError
 
 __all__ = ["segment_and_measure", "compare_segmentations", "StateComparison", "compare_states",
            "ExpansionStudy", "expansion_study", "SizeStudy", "particle_size_study", "FIG_S3_PEAK_UM",
-           "CrackStudy", "crack_study", "describe_states"]
+           "CrackStudy", "crack_study", "describe_states", "EXPANSION_MODELS", "regression_frame",
+           "fit_expansion_models"]
 
 FIG_S3_PEAK_UM = {("dry1", "pristine"): "3–4", ("dry1", "cycled"): "4–5"}
 """Paper 000, Fig. S3 (Dry coated 1): the particle-size histogram's peak bin, µm, pristine and after
@@ -495,3 +496,109 @@ def describe_states(frame) -> str:
                      f"{signed(r.solid_volume_change_pct)} %, median particle diameter "
                      f"{pair(r.psd_median_pristine_um, r.psd_median_cycled_um, '.2f', ' µm')}.")
     return "\n\n".join(lines)
+
+
+EXPANSION_MODELS = {"porosity + tortuosity": ("porosity", "tortuosity"), "porosity only": ("porosity",),
+                    "tortuosity only": ("tortuosity",)}
+"""Paper 000's Eq. (1) and its one-predictor reductions: name -> predictors of the expansion."""
+
+
+def regression_frame(states, *, kinds=None) -> pd.DataFrame:
+    """Chapter 04's per-electrode measurements in the layout of :func:`xctkit.stats.table2_frame`.
+
+    Parameters
+    ----------
+    states : ExpansionStudy or pandas.DataFrame
+        An :class:`ExpansionStudy`, or its ``to_frame()`` (e.g. read back from chapter 04's
+        ``04_nmc_expansion__pristine_vs_cycled.csv``).
+    kinds : mapping of str -> str, optional
+        Electrode -> kind (the manifest's ``kind:``, e.g. ``dry``/``dit``); default ``""``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sample``, ``kind``, ``porosity``, ``tortuosity`` (pristine), ``porosity_cycled``,
+        ``tortuosity_cycled``, ``expansion`` (φ_pristine − φ_cycled, a fraction, as Table 2's column
+        read in chapter 05) and ``expansion_pct``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"sample": ["a"], "porosity_pristine": [0.5], "porosity_cycled": [0.45],
+    ...                   "tortuosity_pristine": [1.6], "tortuosity_cycled": [1.9]})
+    >>> regression_frame(f).expansion.round(3).tolist()
+    [0.05]
+    """
+    frame = states.to_frame() if isinstance(states, ExpansionStudy) else states
+    need = {"sample", "porosity_pristine", "porosity_cycled", "tortuosity_pristine", "tortuosity_cycled"}
+    if not isinstance(frame, pd.DataFrame) or not need <= set(frame.columns):
+        raise TypeError(f"`states` must be an ExpansionStudy or its to_frame() with columns {sorted(need)}")
+    kinds = dict(kinds or {})
+    phi0 = frame.porosity_pristine.to_numpy(float)
+    phi1 = frame.porosity_cycled.to_numpy(float)
+    return pd.DataFrame({
+        "sample": frame["sample"].astype(str).to_numpy(),
+        "kind": [str(kinds.get(s, "")) for s in frame["sample"].astype(str)],
+        "porosity": phi0, "tortuosity": frame.tortuosity_pristine.to_numpy(float),
+        "porosity_cycled": phi1, "tortuosity_cycled": frame.tortuosity_cycled.to_numpy(float),
+        "expansion": phi0 - phi1, "expansion_pct": 100.0 * (phi0 - phi1)})
+
+
+def fit_expansion_models(table, *, models=None, min_df_resid: int = 1):
+    """Least-squares fits of expansion on pristine porosity and/or tortuosity, as far as the data allow.
+
+    A model is fitted only when its residual degrees of freedom (electrodes − coefficients) reach
+    ``min_df_resid`` and its predictors are finite and not constant; the others are listed with the
+    reason, so a study with three electrodes gets the one-predictor fits and is told why the joint
+    model (Eq. (1), three coefficients) needs a fourth.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`regression_frame`'s layout.
+    models : mapping of str -> sequence of str, optional
+        Name -> predictors; default :data:`EXPANSION_MODELS`.
+    min_df_resid : int
+        Residual degrees of freedom a fit needs (1: one residual, inference rests on it alone).
+
+    Returns
+    -------
+    fits : dict of str -> xctkit.stats.OLSFit
+    skipped : pandas.DataFrame
+        ``model``, ``predictors``, ``n``, ``needs`` (electrodes), ``reason``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"sample": list("abc"), "porosity": [0.4, 0.5, 0.6], "tortuosity": [2.0, 1.9, 1.5],
+    ...                   "expansion": [0.05, 0.06, 0.08]})
+    >>> fits, skipped = fit_expansion_models(t)
+    >>> sorted(fits), skipped.model.tolist()
+    (['porosity only', 'tortuosity only'], ['porosity + tortuosity'])
+    """
+    import warnings
+
+    from ..stats import RegressionWarning, fit_ols
+    from .._validate import check_int
+
+    if not isinstance(table, pd.DataFrame) or not {"sample", "expansion"} <= set(table.columns):
+        raise TypeError("`table` must be regression_frame(...) with columns 'sample' and 'expansion'")
+    models = dict(EXPANSION_MODELS if models is None else models)
+    min_df_resid = check_int(min_df_resid, "min_df_resid", min_value=0)
+    fits, skipped = {}, []
+    n = len(table)
+    for name, predictors in models.items():
+        k = len(predictors) + 1
+        reason = ""
+        if n - k < min_df_resid:
+            reason = f"{n} electrode(s); {k} coefficients and {min_df_resid} residual degree(s) of freedom need {k + min_df_resid}"
+        else:
+            constant = [p for p in predictors if np.ptp(table[p].to_numpy(float)) == 0]
+            if constant:
+                reason = f"{', '.join(constant)} is the same for every electrode"
+        if reason:
+            skipped.append({"model": name, "predictors": ", ".join(predictors), "n": n, "needs": k + min_df_resid,
+                            "reason": reason})
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", RegressionWarning)
+            fits[name] = fit_ols(table, response="expansion", predictors=list(predictors), label="sample")
+    return fits, pd.DataFrame(skipped, columns=["model", "predictors", "n", "needs", "reason"])

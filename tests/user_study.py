@@ -104,3 +104,48 @@ def make_user_study(root: Path, *, electrodes=("cellA", "cellB", "cellC"), hr_sh
     path = root / "manifest.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+# phase values of a user's segmentation, as xctkit documents them (background, solid, crack)
+BACKGROUND, SOLID, CRACK_PHASE = 0, 2, 3
+SEM_UM = 0.0143
+
+
+def sem_section(*, n_cracks: int, size=(240, 240), radius=44, seed=0):
+    """A section through four disc particles, each crossed by ``n_cracks`` parallel 3-px-wide cracks,
+    and its grey image (solid bright, background and cracks dark, noise, uint16)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.indices(size)
+    phases = np.full(size, BACKGROUND, np.uint8)
+    for cy, cx in ((60, 60), (60, 180), (180, 60), (180, 180)):
+        disc = (y - cy) ** 2 + (x - cx) ** 2 <= radius**2
+        phases[disc] = SOLID
+        for k in range(n_cracks):
+            row = cy - radius // 2 + k * (radius // max(n_cracks, 1))
+            crack = disc & (np.abs(y - row) <= 1) & (np.abs(x - cx) <= radius // 2)
+            phases[crack] = CRACK_PHASE
+    grey = np.where(phases == SOLID, 0.8, 0.15) + rng.normal(0, 0.03, size)
+    return phases, np.clip(grey * 40000 + 2000, 0, 65535).astype(np.uint16)
+
+
+def make_sem_study(root: Path, *, cracks_by_temperature=((20, 1), (50, 3)), sections_per_condition=2,
+                   unlabelled=1) -> Path:
+    """SEM sections (ImageJ TIFFs) with their segmentations, grouped by ``condition.temperature_c``,
+    plus ``unlabelled`` sections without labels; returns the manifest path."""
+    root = Path(root)
+    (root / "sem").mkdir(parents=True, exist_ok=True)
+    lines = ["# a user's SEM sections (tests/user_study.py)", "samples:"]
+    for t, n in cracks_by_temperature:
+        for i in range(sections_per_condition + unlabelled):
+            sid = f"sem_{t}c_{i}"
+            phases, grey = sem_section(n_cracks=n, seed=100 * t + i)
+            tifffile.imwrite(root / "sem" / f"{sid}.tif", grey, imagej=True, resolution=(1 / SEM_UM, 1 / SEM_UM),
+                             metadata={"unit": "um"})
+            lines += [f"  - id: {sid}", f"    path: sem/{sid}.tif", f"    voxel_um: {SEM_UM}", "    modality: sem",
+                      "    state: cycled", f"    electrode: cathode_{t}c", f"    condition: {{temperature_c: {t}}}"]
+            if i < sections_per_condition:
+                tifffile.imwrite(root / "sem" / f"{sid}_labels.tif", phases)
+                lines.append(f"    labels: sem/{sid}_labels.tif")
+    path = root / "manifest.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path

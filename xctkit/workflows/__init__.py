@@ -104,6 +104,8 @@ from ._sr import (
 )
 from ._stereology import (
     ConditionData,
+    LabelledSections,
+    analyse_labelled_sections,
     local_table,
     sem_patch_set,
     size_distances,
@@ -192,6 +194,7 @@ __all__ = [
     "QUANTITIES", "acceptance_table", "describe_ranking", "GridTruth", "SharedSegmentation", "measurement_ranking", "truth_on_grid",
     "CALIBRATED_PARAMETER", "Calibration", "calibrate", "calibrate_presets", "calibrate_state", "measure",
     "StateComparison", "compare_segmentations", "compare_states", "segment_and_measure",
+    "LabelledSections", "analyse_labelled_sections",
     "FIG_S3_PEAK_UM", "CrackStudy", "ExpansionStudy", "SizeStudy", "crack_study", "describe_states", "expansion_study",
     "EXPANSION_MODELS", "fit_expansion_models", "regression_frame",
     "particle_size_study",

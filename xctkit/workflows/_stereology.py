@@ -13,10 +13,11 @@ from ..imaging import sem_pair
 from ..sr import Normalisation, PatchSet, SplitRecord
 from ..stereology import SectionAnalysis, surface_density
 from ..synth import SEM_CONDITIONS, SEM_HR_PIXEL_UM, sem_specimen, SEMCondition
+from ._study import StudyError
 
 
 __all__ = ["ConditionData", "virtual_study", "validation_table", "local_table", "size_distances",
-           "sem_patch_set", "super_resolve_sem"]
+           "sem_patch_set", "super_resolve_sem", "LabelledSections", "analyse_labelled_sections"]
 
 
 @dataclass(frozen=True)
@@ -297,3 +298,141 @@ def super_resolve_sem(generator, lr_resized, *, tile: int = 256, overlap: int = 
             ya, xa = min(y0 + step, h), min(x0 + step, w)
             out[2 * y0:2 * ya, 2 * x0:2 * xa] = pred[2 * (y0 - a0):2 * (ya - a0), 2 * (x0 - b0):2 * (xa - b0)]
     return np.clip(out, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- a user's SEM sections
+@dataclass(frozen=True)
+class LabelledSections:
+    """Result of :func:`analyse_labelled_sections`: paper 003's descriptors of a user's segmented SEM
+    sections, per condition.
+
+    Attributes
+    ----------
+    analyses : dict of str -> xctkit.stereology.SectionAnalysis
+        Condition label -> descriptors of its sections.
+    sections : pandas.DataFrame
+        One row per section used: ``id``, ``condition``, ``pixel_um``, ``shape``, ``particle_share``
+        (non-background pixels), ``crack_share`` (crack pixels of the particle pixels).
+    skipped : pandas.DataFrame
+        Sections left out (``id``, ``reason``): no ``labels:`` in the manifest.
+    """
+
+    analyses: dict
+    sections: object
+    skipped: object
+
+    def conditions(self):
+        """ρ and λ per condition (:func:`xctkit.stereology.condition_table`)."""
+        from ..stereology import condition_table
+
+        return condition_table(self.analyses)
+
+    def cracks(self):
+        """Every kept crack with its ``condition``: size d, length ℓ, width b (µm)."""
+        import pandas as pd
+
+        return pd.concat([a.cracks.assign(condition=k) for k, a in self.analyses.items()], ignore_index=True)
+
+    def particles(self):
+        """Every particle section with its ``condition``: particle porosity ρ_p, specific surface a."""
+        import pandas as pd
+
+        return pd.concat([a.particles.assign(condition=k) for k, a in self.analyses.items()], ignore_index=True)
+
+    def medians(self):
+        """Per condition: crack count and the medians of d, ℓ, b and of ρ_p and a over particle sections."""
+        import pandas as pd
+
+        rows = []
+        for k, a in self.analyses.items():
+            c, p = a.cracks, a.particles
+            rows.append({"condition": k, "n_sections": len(a.images), "n_cracks": len(c),
+                         "d_median_um": c.d_um.median() if len(c) else np.nan,
+                         "length_median_um": c.length_um.median() if len(c) else np.nan,
+                         "width_median_um": c.width_um.median() if len(c) else np.nan,
+                         "n_particles": len(p),
+                         "rho_p_median": p.rho_p.median() if len(p) and "rho_p" in p else np.nan,
+                         "a_median_per_um": p.a_per_um.median() if len(p) and "a_per_um" in p else np.nan})
+        return pd.DataFrame(rows)
+
+
+def _condition_label(sample, by):
+    if by is None:
+        return sample.state
+    if by not in sample.condition:
+        raise StudyError(f"SEM section {sample.id!r} has no condition {by!r} (its conditions: "
+                         f"{sorted(sample.condition) or 'none'}); add `condition: {{{by}: ...}}` to the manifest row")
+    return f"{by} = {sample.condition[by]}"
+
+
+def analyse_labelled_sections(study, *, by: str | None = None, marker_um: float | None = None,
+                              min_particle_um2: float = 1.0) -> LabelledSections:
+    """Paper 003's crack and particle descriptors on the segmentations a user attached to SEM sections.
+
+    Every ``modality: sem`` row with a ``labels:`` image (phases ``PORE`` = background, ``NMC`` =
+    solid, ``CRACK`` = crack, as in :mod:`xctkit.phases`) is analysed with
+    :func:`xctkit.stereology.analyse_sections`; sections are grouped by ``condition[by]`` of the
+    manifest (e.g. ``by='temperature_c'``) or, by default, by ``state``. A user study has no 3-D truth:
+    the descriptors are those of the user's own segmentation.
+
+    Parameters
+    ----------
+    study : Study
+    by : str, optional
+        Condition key that groups the sections.
+    marker_um : float, optional
+        Watershed marker distance, µm (default paper 003's 50 px × 14.3 nm).
+    min_particle_um2 : float
+        Smallest particle section kept, µm².
+
+    Returns
+    -------
+    LabelledSections
+
+    Raises
+    ------
+    StudyError
+        If no SEM section has labels, a section lacks the ``by`` condition, or the sections of one
+        condition differ in pixel size.
+
+    Examples
+    --------
+    >>> study = Study.from_manifest("my_scans/manifest.yaml")                # doctest: +SKIP
+    >>> analyse_labelled_sections(study, by="temperature_c").conditions()    # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from ..phases import CRACK, PORE
+    from ..stereology import analyse_sections
+    from ._study import Study
+
+    if not isinstance(study, Study):
+        raise TypeError(f"`study` must be a xctkit.workflows.Study, got {type(study).__name__}")
+    groups, rows, skipped = {}, [], []
+    for s in study.sem_sections():
+        if s.labels is None:
+            skipped.append({"id": s.id, "reason": "no `labels:` (a segmentation of the section) in the manifest"})
+            continue
+        lab = study.reference_labels(s.id)
+        phases = np.asarray(lab.array)
+        if phases.ndim == 3 and phases.shape[0] == 1:
+            phases = phases[0]
+        if phases.ndim != 2:
+            raise StudyError(f"labels of SEM section {s.id!r} must be a 2-D image, got shape {phases.shape}")
+        label = _condition_label(s, by)
+        group = groups.setdefault(label, {"phases": [], "pixel_um": s.voxel_um})
+        if not np.isclose(group["pixel_um"], s.voxel_um, rtol=0.01):
+            raise StudyError(f"SEM sections of {label!r} differ in pixel size: {s.id!r} has {s.voxel_um} µm, "
+                             f"others {group['pixel_um']} µm")
+        group["phases"].append(phases.astype(np.uint8))
+        part = int(np.count_nonzero(phases != PORE))
+        rows.append({"id": s.id, "condition": label, "pixel_um": s.voxel_um, "shape": phases.shape,
+                     "particle_share": part / phases.size,
+                     "crack_share": int(np.count_nonzero(phases == CRACK)) / part if part else np.nan})
+    if not groups:
+        raise StudyError("no SEM section with labels: give `modality: sem` rows a `labels:` image "
+                         "(PORE background, NMC solid, CRACK crack; xctkit.phases)")
+    kw = {} if marker_um is None else {"marker_um": marker_um}
+    analyses = {k: analyse_sections(g["phases"], pixel_um=g["pixel_um"], min_particle_um2=min_particle_um2, **kw)
+                for k, g in groups.items()}
+    return LabelledSections(analyses, pd.DataFrame(rows), pd.DataFrame(skipped, columns=["id", "reason"]))

@@ -92,7 +92,7 @@ def test_a_chapter_whose_inputs_are_missing_renders_what_is_missing(manifest_rep
     the manifest fields that would provide them."""
     res, out, _ = manifest_report
     run = {r.name: r for r in res.runs}["06_crack_stereology"]
-    assert run.status == "skipped" and any("sem_sections" in m for m in run.missing)
+    assert run.status == "skipped" and any("sem_labels" in m for m in run.missing)
     page = (out / "chapters" / "06_crack_stereology.ipynb").read_text()
     assert "manifest lacks inputs" in page and "modality: sem" in page
     summary = json.loads(res.summary_file.read_text())

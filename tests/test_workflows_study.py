@@ -76,8 +76,8 @@ def test_from_manifest_pairs_states_sections_and_default_split(tmp_path):
     f = st.to_frame()
     assert len(f) == 8 and f.set_index("id").loc["e2_hr", "split"] == "test"
     assert f.set_index("id").loc["e1_hr", "labels"].endswith("e1_hr_labels.tif")
-    # everything a chapter can need except the virtual lab's truth
-    assert st.missing(list(NEEDS)) == [f"truth: {NEEDS['truth']}"]
+    # everything a chapter can need except the virtual lab's truth and segmented SEM sections
+    assert st.missing(list(NEEDS)) == [f"sem_labels: {NEEDS['sem_labels']}", f"truth: {NEEDS['truth']}"]
 
 
 def test_explicit_splits_and_their_errors(tmp_path):

@@ -35,6 +35,7 @@ def test_descriptors_of_labelled_sections(manifest):
     # each crack is 3 px wide and 45 px long at 14.3 nm: length ≈ 0.64 µm, width ≈ 0.043 µm
     assert np.allclose(med.length_median_um, 45 * 0.0143, rtol=0.15)
     assert (med.width_median_um < 0.1).all()
+    assert study.provides("sem_labels") and not study.missing(["sem_labels", "sem_sections"])
     by_state = workflows.analyse_labelled_sections(study)
     assert list(by_state.analyses) == ["cycled"]
     with pytest.raises(workflows.StudyError, match="pressure"):

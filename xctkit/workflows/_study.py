@@ -29,6 +29,8 @@ NEEDS = {
                      "scans with `state: pristine` and `state: cycled` and the same `electrode:`",
     "sem_sections": "SEM sections: `modality: sem` scans (with `labels:` for training a segmentation)",
     "reference_labels": "reference phase labels of some HR scans: a `labels:` path on those rows",
+    "sem_labels": "segmented SEM sections: `modality: sem` rows with a `labels:` image (background, solid, "
+                  "crack as in xctkit.phases)",
     "truth": "the virtual laboratory's 3-D truth (a user study has none; judged against the HR scan)",
 }
 """What a chapter can need from a study (``xctkit.needs`` in a notebook's metadata) and the
@@ -286,6 +288,8 @@ class Study:
             return bool(self.states())
         if need == "sem_sections":
             return bool(self.sem_sections())
+        if need == "sem_labels":
+            return any(s.labels is not None for s in self.sem_sections())
         if need == "reference_labels":
             return any(s.labels is not None for s in self.manifest)
         return self.has_truth

@@ -251,3 +251,21 @@ def test_a_published_equation_applied_unchanged():
         stats.predict_published(d.drop(columns="tortuosity"), {"intercept": 0.0, "tortuosity": 1.0})
     with pytest.raises(ValueError, match="intercept"):
         stats.predict_published(d, {"porosity": 1.0})
+
+
+def test_user_regression_text_follows_its_tables():
+    import pandas as pd
+
+    from xctkit import stats
+
+    t = pd.DataFrame({"sample": list("abc"), "porosity": [0.4, 0.5, 0.6], "tortuosity": [2.0, 1.9, 1.5],
+                      "expansion": [0.05, 0.06, 0.08]})
+    fits, skipped = workflows.fit_expansion_models(t)
+    good = stats.predict_published(t, {"intercept": 0.0, "porosity": 0.13})  # errors ≈ 0.002 < SD 0.012
+    bad = stats.predict_published(t, {"intercept": 1.0})  # errors ≈ 0.94
+    text = workflows.describe_user_regression(t, fits, skipped, good)
+    assert "3 electrode(s)" in text and "porosity + tortuosity (needs 4 electrodes" in text
+    assert "it predicts better" in text
+    assert "does not predict better" in workflows.describe_user_regression(t, fits, skipped, bad)
+    with pytest.raises(TypeError, match="applied"):
+        workflows.describe_user_regression(t, fits, skipped, t)

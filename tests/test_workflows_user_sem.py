@@ -36,6 +36,9 @@ def test_descriptors_of_labelled_sections(manifest):
     assert np.allclose(med.length_median_um, 45 * 0.0143, rtol=0.15)
     assert (med.width_median_um < 0.1).all()
     assert study.provides("sem_labels") and not study.missing(["sem_labels", "sem_sections"])
+    text = res.describe()
+    assert "4 labelled section(s) in 2 condition(s) (2 without labels left out)" in text
+    assert f"ρ = {cond.rho_pooled.iloc[0]:.4f}" in text and "highest global porosity: temperature_c = 50" in text
     by_state = workflows.analyse_labelled_sections(study)
     assert list(by_state.analyses) == ["cycled"]
     with pytest.raises(workflows.StudyError, match="pressure"):

@@ -34,7 +34,7 @@ from ._study import Study, StudyError
 __all__ = ["segment_and_measure", "compare_segmentations", "StateComparison", "compare_states",
            "ExpansionStudy", "expansion_study", "SizeStudy", "particle_size_study", "FIG_S3_PEAK_UM",
            "CrackStudy", "crack_study", "describe_states", "EXPANSION_MODELS", "regression_frame",
-           "fit_expansion_models"]
+           "fit_expansion_models", "describe_user_regression"]
 
 FIG_S3_PEAK_UM = {("dry1", "pristine"): "3–4", ("dry1", "cycled"): "4–5"}
 """Paper 000, Fig. S3 (Dry coated 1): the particle-size histogram's peak bin, µm, pristine and after
@@ -602,3 +602,47 @@ def fit_expansion_models(table, *, models=None, min_df_resid: int = 1):
             warnings.simplefilter("always", RegressionWarning)
             fits[name] = fit_ols(table, response="expansion", predictors=list(predictors), label="sample")
     return fits, pd.DataFrame(skipped, columns=["model", "predictors", "n", "needs", "reason"])
+
+
+def describe_user_regression(table, fits: dict, skipped, applied) -> str:
+    """The chapter-05 sentence for a user study, generated from its tables: how many electrodes, which
+    models were fitted (R², residual degrees of freedom) or not (and why), and whether Eq. (1) as
+    published predicts the measured expansion better than the electrodes' mean would (RMSE against
+    the SD of the measured expansion).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`regression_frame`.
+    fits, skipped
+        :func:`fit_expansion_models`' results.
+    applied : pandas.DataFrame
+        :func:`xctkit.stats.predict_published` on ``table`` (column ``error``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"sample": ["a", "b"], "expansion": [0.05, 0.07]})
+    >>> s = pd.DataFrame(columns=["model", "needs", "reason"])
+    >>> a = pd.DataFrame({"error": [0.001, -0.001]})
+    >>> describe_user_regression(t, {}, s, a).split(";")[0]
+    '**This run:** 2 electrode(s) with both states'
+    """
+    for name, frame, cols in (("table", table, {"expansion"}), ("skipped", skipped, {"model", "needs", "reason"}),
+                              ("applied", applied, {"error"})):
+        if not isinstance(frame, pd.DataFrame) or not cols <= set(frame.columns):
+            raise TypeError(f"`{name}` must be a DataFrame with columns {sorted(cols)}")
+    rmse = float(np.sqrt((applied.error.to_numpy(float) ** 2).mean()))
+    spread = float(table.expansion.std(ddof=0)) if len(table) > 1 else float("nan")
+    fitted = ", ".join(f"{n} (R² {f.r2:.3f}, {f.df_resid} residual degree(s) of freedom)" for n, f in fits.items())
+    text = f"**This run:** {len(table)} electrode(s) with both states; fitted: " + (fitted or "**no model** (too few electrodes)")
+    if len(skipped):
+        text += "; not fitted: " + "; ".join(f"{r.model} (needs {r.needs} electrodes: {r.reason})"
+                                            for r in skipped.itertuples())
+    text += f". Eq. (1) as published predicts your expansion with RMSE {rmse:.4f}"
+    if np.isfinite(spread):
+        verdict = "predicts" if rmse < spread else "does not predict"
+        text += (f" against a spread (SD) of {spread:.4f} in the measured expansion: it {verdict} better than "
+                 "the mean of your electrodes would.")
+    else:
+        text += " (one electrode: no spread to compare with)."
+    return text

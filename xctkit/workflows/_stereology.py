@@ -339,6 +339,23 @@ class LabelledSections:
 
         return pd.concat([a.particles.assign(condition=k) for k, a in self.analyses.items()], ignore_index=True)
 
+    def describe(self) -> str:
+        """The chapter-06 sentence for a user study, generated from :meth:`conditions`: sections used
+        and left out, ρ (± jackknife SE where there are several sections) and λ per condition, and the
+        condition with the highest ρ."""
+        cond = self.conditions()
+        parts = []
+        for r in cond.itertuples():
+            se = f" ± {r.rho_pooled_se:.4f}" if np.isfinite(r.rho_pooled_se) else ""
+            parts.append(f"{r.condition}: ρ = {r.rho_pooled:.4f}{se}, λ = {r.lambda_pooled:.3f} µm⁻²")
+        text = f"**This run:** {len(self.sections)} labelled section(s) in {len(cond)} condition(s)"
+        if len(self.skipped):
+            text += f" ({len(self.skipped)} without labels left out)"
+        text += "; " + "; ".join(parts)
+        if len(cond) > 1:
+            text += f". The highest global porosity: {cond.loc[cond.rho_pooled.idxmax(), 'condition']}."
+        return text + ("" if len(cond) > 1 else ".")
+
     def medians(self):
         """Per condition: crack count and the medians of d, ℓ, b and of ρ_p and a over particle sections."""
         import pandas as pd

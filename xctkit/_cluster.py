@@ -13,11 +13,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["cluster", "as_dask"]
+__all__ = ["cluster", "as_dask", "MemoryWatch"]
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,138 @@ def cluster(workers: int | None = None, memory_limit: str | int | None = None, s
         if show_dashboard:
             print(f"Dask {what}; dashboard: {link}")  # the issue asks for the link on screen
         yield client
+
+
+def _start_rss_sampler(dask_worker=None, interval_s: float = 0.05) -> int:
+    """Start sampling this process's resident set every ``interval_s`` in a daemon thread.
+
+    Run on each worker through ``client.run`` (which passes ``dask_worker``); the state is kept on
+    the worker object so that :func:`_read_rss_sampler` finds it. ``ru_maxrss`` cannot stand in: a
+    forked worker inherits its parent's maximum, so a worker started by a process that once held a
+    large volume reports that volume as its own peak (measured in benchmarks/bench_chunked.py).
+    """
+    import threading
+
+    import psutil  # a dependency of distributed
+
+    old = getattr(dask_worker, "xctkit_rss_sampler", None) if dask_worker is not None else None
+    if old is not None:
+        old["stop"] = True
+    proc = psutil.Process()
+    state = {"max": proc.memory_info().rss, "stop": False}
+
+    def loop():
+        while not state["stop"]:
+            state["max"] = max(state["max"], proc.memory_info().rss)
+            time.sleep(interval_s)
+
+    threading.Thread(target=loop, daemon=True, name="xctkit-rss").start()
+    if dask_worker is not None:
+        dask_worker.xctkit_rss_sampler = state
+    return state["max"]
+
+
+def _read_rss_sampler(dask_worker=None, reset: bool = True) -> int:
+    import psutil
+
+    state = getattr(dask_worker, "xctkit_rss_sampler", None)
+    if state is None:
+        return psutil.Process().memory_info().rss
+    peak = max(state["max"], psutil.Process().memory_info().rss)
+    if reset:
+        state["max"] = psutil.Process().memory_info().rss
+    return peak
+
+
+class MemoryWatch:
+    """Peak resident memory of this process and of each Dask worker, per stage of a chain.
+
+    Every process is sampled every ``interval_s`` seconds (psutil) in a daemon thread; :meth:`peaks`
+    returns the largest resident set since the previous call (or since :meth:`start`) and starts
+    the next interval. Works on a local cluster and on workers started elsewhere (``client.run``).
+
+    Parameters
+    ----------
+    client : distributed.Client, optional
+        Without one only this process is watched.
+    interval_s : float
+        Sampling period, seconds.
+
+    Examples
+    --------
+    >>> with cluster(workers=2) as client:                          # doctest: +SKIP
+    ...     watch = MemoryWatch(client).start()
+    ...     phi = xctkit.micro.porosity_dask(labels)
+    ...     watch.peaks()["worker_max_mb"]
+    """
+
+    def __init__(self, client=None, *, interval_s: float = 0.05):
+        from ._validate import check_positive
+
+        self.client = client
+        self.interval_s = check_positive(interval_s, "interval_s")
+        self._local = None
+
+    def start(self) -> MemoryWatch:
+        """Start the samplers; returns ``self``."""
+        self._local = _LocalSampler(self.interval_s)
+        if self.client is not None:
+            self.client.run(_start_rss_sampler, interval_s=self.interval_s)
+        return self
+
+    def current(self) -> dict:
+        """Resident memory now, MB: ``client_mb`` and ``worker_max_mb`` (NaN without a client)."""
+        import psutil
+
+        out = {"client_mb": psutil.Process().memory_info().rss / 2**20, "worker_max_mb": float("nan")}
+        if self.client is not None:
+            rss = self.client.run(lambda: psutil.Process().memory_info().rss)
+            out["worker_max_mb"] = max(rss.values()) / 2**20
+        return out
+
+    def peaks(self) -> dict:
+        """Peak resident memory since the last call, MB: ``client_mb``, ``worker_max_mb`` (over the
+        workers; NaN without a client) and ``workers`` (address -> MB)."""
+        if self._local is None:
+            raise RuntimeError("MemoryWatch.peaks() before start()")
+        out = {"client_mb": self._local.read() / 2**20, "worker_max_mb": float("nan"), "workers": {}}
+        if self.client is not None:
+            w = self.client.run(_read_rss_sampler)
+            out["workers"] = {k: v / 2**20 for k, v in w.items()}
+            out["worker_max_mb"] = max(out["workers"].values()) if w else float("nan")
+        return out
+
+    def stop(self) -> None:
+        """Stop the samplers (they are daemon threads, so an unstopped watch never blocks exit)."""
+        if self._local is not None:
+            self._local.stop()
+        if self.client is not None:
+            self.client.run(lambda dask_worker=None: getattr(dask_worker, "xctkit_rss_sampler", {}).update(stop=True))
+
+
+class _LocalSampler:
+    def __init__(self, interval_s: float):
+        import threading
+
+        import psutil
+
+        self._proc = psutil.Process()
+        self._max = self._proc.memory_info().rss
+        self._stop = threading.Event()
+        self._interval = interval_s
+        threading.Thread(target=self._loop, daemon=True, name="xctkit-rss-client").start()
+
+    def _loop(self):
+        while not self._stop.wait(self._interval):
+            self._max = max(self._max, self._proc.memory_info().rss)
+
+    def read(self) -> int:
+        now = self._proc.memory_info().rss
+        peak, self._max = max(self._max, now), now
+        return peak
+
+    def stop(self):
+        self._stop.set()
 
 
 def as_dask(arr, name: str, *, ndim: int | Sequence[int] | None = None, kinds: str | None = None,

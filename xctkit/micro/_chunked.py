@@ -94,45 +94,61 @@ def phase_fractions_dask(labels) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------------
 # surface area
 
-_HIST_BINS = 1 << 16
-_GATHER_LIMIT = 20_000_000  # values gathered to the client at most (float32: 80 MB)
+def _sortable_bits(x: np.ndarray) -> np.ndarray:
+    """float32 values as uint32 keys in the same order (sign bit flipped for x ≥ 0, all bits for x < 0)."""
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    return np.where(u >> 31, ~u, u | np.uint32(1 << 31))
 
 
-def _order_statistics(field, ranks, lo: float, hi: float) -> dict[int, float]:
-    """Exact k-th smallest values of a chunked float array (0-based ranks; NaN ignored).
+def _from_sortable_bits(k: int) -> float:
+    k = np.uint32(k)
+    u = (k & np.uint32(0x7FFFFFFF)) if k >> 31 else ~k
+    return float(np.array([u], dtype=np.uint32).view(np.float32)[0])
 
-    Why not dask's ``percentile``: it is approximate (per-chunk percentiles merged), and the
-    volume-preserving iso-level must equal ``np.quantile`` on the whole field for the area to match.
-    Each round histograms the values inside the current interval and narrows it to the bins holding
-    the ranks; once those hold few enough values, they are gathered and sorted.
+
+def _order_statistics(field, ranks) -> tuple[dict[int, float], float, float]:
+    """Exact k-th smallest values (0-based ranks) of a chunked float32 array, NaN ignored, and its
+    minimum and maximum, in two passes over the chunks.
+
+    A radix select on the float32 bit patterns: pass 1 counts the upper 16 bits of every value's
+    order-preserving key, pass 2 the lower 16 bits of the values in the bins that hold the ranks, so
+    the result is the exact value ``np.sort`` would put at that rank, ties included. Why not dask's
+    ``percentile``: it is approximate (per-chunk percentiles merged), and the volume-preserving
+    iso-level must equal ``np.quantile`` on the whole field for the area to match. (The earlier
+    version narrowed a value histogram round by round: up to eight passes, each recomputing the
+    smoothed field, and a gather of every tied value to the client.)
     """
+    import dask
 
     ranks = sorted(set(int(r) for r in ranks))
-    a, b = float(lo), float(np.nextafter(np.float32(hi), np.float32(np.inf)))
-    below = 0  # values < a
-    nb = field.numblocks
-    for _ in range(8):
-        edges = np.linspace(a, b, _HIST_BINS + 1, dtype=np.float64)
+    blocks = field.to_delayed().ravel()
 
-        def hist(x, edges=edges, a=a, b=b):
-            x = x[(x >= a) & (x < b)]
-            c = np.bincount(np.searchsorted(edges, x, side="right") - 1, minlength=_HIST_BINS)[:_HIST_BINS]
-            return c.reshape((1,) * field.ndim + (_HIST_BINS,))
+    def upper(b):
+        v = b[~np.isnan(b)]
+        if v.size == 0:
+            return np.zeros(1 << 16, np.int64), np.inf, -np.inf
+        return np.bincount(_sortable_bits(v) >> 16, minlength=1 << 16), float(v.min()), float(v.max())
 
-        counts = field.map_blocks(hist, new_axis=field.ndim, dtype=np.int64,
-                                  chunks=tuple((1,) * n for n in nb) + ((_HIST_BINS,),))
-        counts = counts.sum(axis=tuple(range(field.ndim))).compute()
-        cum = below + np.cumsum(counts)
-        j0 = int(np.searchsorted(cum, ranks[0], side="right"))
-        j1 = int(np.searchsorted(cum, ranks[-1], side="right"))
-        new_below = int(cum[j0 - 1]) if j0 > 0 else below
-        n_in = int(cum[j1]) - new_below
-        a, b, below = float(edges[j0]), float(edges[j1 + 1]), new_below
-        if n_in <= _GATHER_LIMIT or b <= float(np.nextafter(np.float32(a), np.float32(np.inf))):
-            break
-    flat = field.ravel()
-    vals = np.sort(flat[(flat >= a) & (flat < b)].compute())
-    return {r: float(vals[r - below]) for r in ranks}
+    parts = dask.compute(*[dask.delayed(upper)(b) for b in blocks])
+    hist = np.sum([p[0] for p in parts], axis=0)
+    lo, hi = min(p[1] for p in parts), max(p[2] for p in parts)
+    cum = np.cumsum(hist)
+    bins = {r: int(np.searchsorted(cum, r, side="right")) for r in ranks}
+    wanted = sorted(set(bins.values()))
+
+    def lower(b, wanted=tuple(wanted)):
+        k = _sortable_bits(b[~np.isnan(b)])
+        top = k >> 16
+        return np.stack([np.bincount(k[top == w] & 0xFFFF, minlength=1 << 16) for w in wanted])
+
+    low = np.sum(dask.compute(*[dask.delayed(lower)(b) for b in blocks]), axis=0)
+    out = {}
+    for r in ranks:
+        w = bins[r]
+        below = int(cum[w - 1]) if w > 0 else 0
+        j = int(np.searchsorted(np.cumsum(low[wanted.index(w)]), r - below, side="right"))
+        out[r] = _from_sortable_bits((w << 16) | j)
+    return out, lo, hi
 
 
 def _outer_layer_to_nan(block, block_info=None):
@@ -208,7 +224,6 @@ def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float =
     --------
     >>> surface_area_dask(da.from_zarr("labels.zarr"), voxel_um=0.74).ssa_per_um   # doctest: +SKIP
     """
-    import dask
     import dask.array as da
     from scipy import ndimage
 
@@ -232,12 +247,11 @@ def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float =
         field = field.map_overlap(ndimage.gaussian_filter, depth=radius, boundary="nearest",
                                   dtype=np.float32, sigma=smooth_vox, mode="nearest")
         inner = field.map_blocks(_outer_layer_to_nan, dtype=np.float32)  # field[1:-1, 1:-1, 1:-1], same chunks
-        lo, hi = (float(v) for v in dask.compute(da.nanmin(inner), da.nanmax(inner)))
         # np.quantile(inner, q), method 'linear': between order statistics k and k+1
         n = mask.size
         h = (n - 1) * (1.0 - frac)
         k = int(math.floor(h))
-        stats = _order_statistics(inner, (k, min(k + 1, n - 1)), lo, hi)
+        stats, lo, hi = _order_statistics(inner, (k, min(k + 1, n - 1)))
         v0, v1 = stats[k], stats[min(k + 1, n - 1)]
         level = v0 + (h - k) * (v1 - v0)
         level = min(max(level, lo + 1e-6 * (hi - lo)), hi - 1e-6 * (hi - lo))

@@ -23,9 +23,10 @@ from ._figures import (
     styled,
     size_distributions,
     slices,
+    stage_profile,
     style,
 )
 
 __all__ = [
     "styled", "style", "set_style", "slices", "histograms", "size_distributions", "learning_curves", "bars_mean_sd",
-           "add_boxes", "PHASE_CMAP", "phase_legend", "percentile_window"]
+           "add_boxes", "PHASE_CMAP", "phase_legend", "percentile_window", "stage_profile"]

@@ -365,6 +365,53 @@ def bars_mean_sd(frame, *, x: str, y: str, order=None, reference: dict | None = 
     return fig
 
 
+@styled
+def stage_profile(stages, *, memory_limit_mb: float | None = None, title: str | None = None):
+    """Per-stage wall time and peak memory of a chain (e.g. :class:`xctkit.workflows.OutOfCoreRun`).
+
+    Parameters
+    ----------
+    stages : pandas.DataFrame
+        One row per stage with ``stage``, ``seconds`` and ``worker_peak_mb``; optional
+        ``in_memory_seconds`` (drawn beside) and ``client_peak_mb``.
+    memory_limit_mb : float, optional
+        Worker memory limit, MB, drawn as a dashed line.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: seconds per stage (log scale), peak resident memory per stage (MB).
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(stages["stage"])
+    y = np.arange(len(names))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 0.45 * len(names) + 1.4), sharey=True)
+    has_mem = "in_memory_seconds" in stages and stages["in_memory_seconds"].notna().any()
+    h = 0.4 if has_mem else 0.8
+    a.barh(y - (h / 2 if has_mem else 0), stages["seconds"], height=h, color="#66c2a5", label="out of core")
+    if has_mem:
+        a.barh(y + h / 2, stages["in_memory_seconds"], height=h, color="#8da0cb", label="in memory")
+        a.legend(frameon=False, fontsize="small")
+    a.set_xscale("log")
+    a.set_xlabel("wall time (s)")
+    a.set_yticks(y, names)
+    a.invert_yaxis()
+    b.barh(y - (h / 2 if "client_peak_mb" in stages else 0), stages["worker_peak_mb"], height=h, color="#fc8d62",
+           label="largest worker")
+    if "client_peak_mb" in stages:
+        b.barh(y + h / 2, stages["client_peak_mb"], height=h, color="#bbbbbb", label="client process")
+    if memory_limit_mb:
+        b.axvline(memory_limit_mb, ls="--", color="k", lw=1.2, label="worker memory limit")
+    b.legend(frameon=False, fontsize="small")
+    b.set_xlabel("peak resident memory (MB)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def add_boxes(fig, boxes, *, colour: str = "#ffd23f", lw: float = 1.5) -> None:
     """Draw the same rectangles ``(y0, x0, height, width)`` (in each panel's data units) on every
     image panel of ``fig`` (ROI boxes, as in paper 000 Fig. 5)."""

@@ -45,6 +45,8 @@ below only transform or measure arrays; segmentation results come into ``micro``
    CellStructures
    structure_only_loss
    capacity_vs_paper
+   run_out_of_core
+   OutOfCoreRun
 """
 
 from ._densification import DITMechanisms, describe_mechanisms, dit_mechanisms
@@ -67,6 +69,7 @@ from ._expansion import (  # chapter 04: pristine vs cycled, sizes and cracks ag
     particle_size_study,
     regression_frame,
 )
+from ._out_of_core import OUT_OF_CORE_PROFILES, OutOfCoreRun, large_field_source, run_out_of_core
 from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, lab_root, open_lab
 from ._segmentation import (
     TRAINING_STATES,
@@ -178,6 +181,10 @@ from ._stereology_routes import (
 from ._study import NEEDS, Study, StudyError, missing_inputs, open_study
 
 __all__ = [
+    "OUT_OF_CORE_PROFILES",
+    "OutOfCoreRun",
+    "large_field_source",
+    "run_out_of_core",
     "DITMechanisms",
     "DESCRIPTORS",
     "DescriptorValidation",

@@ -508,14 +508,9 @@ def enhance_large_field(study: Study, model, normalisation, out_path, *, hr_voxe
         Central crop on which ``segment`` is applied (a forest on every voxel of a large field costs
         minutes on 2 cores).
     """
-    ids = [s.id for s in study.manifest]
-    if "fov_lr" in ids:
-        source = "fov_lr"
-    else:
-        tests = study.pairs(split="test") or study.pairs()
-        if not tests:
-            raise ValueError("the study has no LR scan to enhance")
-        source = tests[0][0].id
+    from ._out_of_core import large_field_source
+
+    source = large_field_source(study)
     lr = study.read(source)
     t0 = time.perf_counter()
     enhanced = enhance_lr_zarr(model, lr, out_path, hr_voxel_um=hr_voxel_um, normalisation=normalisation,

@@ -387,7 +387,7 @@ def stage_profile(stages, *, memory_limit_mb: float | None = None, title: str | 
 
     names = list(stages["stage"])
     y = np.arange(len(names))
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 0.45 * len(names) + 1.4), sharey=True)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 0.45 * len(names) + 1.4), sharey=True, layout="constrained")
     has_mem = "in_memory_seconds" in stages and stages["in_memory_seconds"].notna().any()
     h = 0.4 if has_mem else 0.8
     a.barh(y - (h / 2 if has_mem else 0), stages["seconds"], height=h, color="#66c2a5", label="out of core")
@@ -408,7 +408,6 @@ def stage_profile(stages, *, memory_limit_mb: float | None = None, title: str | 
     b.set_xlabel("peak resident memory (MB)")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 

@@ -102,43 +102,20 @@ def _worker_peak():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _start_sampler(dask_worker=None, interval_s: float = 0.05):
-    """Sample this worker's resident set every ``interval_s`` in a daemon thread. ``ru_maxrss`` alone
-    cannot show a worker's own peak: a worker process inherits its parent's maximum when forked, so a
-    large case's baseline already equals its "peak" (measured: 1105 MB before and after, 128×512²)."""
-    import threading
-
-    import psutil
-
-    proc = psutil.Process()
-    state = {"max": proc.memory_info().rss, "stop": False}
-
-    def loop():
-        while not state["stop"]:
-            state["max"] = max(state["max"], proc.memory_info().rss)
-            time.sleep(interval_s)
-
-    threading.Thread(target=loop, daemon=True).start()
-    dask_worker.xctkit_rss_sampler = state  # client.run passes the worker; it outlives this call
-    return state["max"]
-
-
-def _stop_sampler(dask_worker=None):
-    state = dask_worker.xctkit_rss_sampler
-    state["stop"] = True
-    return state["max"]
-
-
 def run_chunked(zarr_path: str, *, workers: int, memory_limit: str, chunk) -> dict:
     import dask.array as da
 
     from xctkit import cluster, micro, segment, sr
+    from xctkit._cluster import MemoryWatch
 
     model = _model()
     with cluster(workers=workers, memory_limit=memory_limit, show_dashboard=False) as client:
         client.run(lambda: __import__("keras"))  # import cost outside the timing, as in memory
         base = max(client.run(_worker_peak).values())
-        base_rss = max(client.run(_start_sampler).values())  # current resident set after the imports
+        # sampled resident set (psutil, 50 ms): ru_maxrss inherits the parent's maximum when a worker is
+        # forked, so a large case's baseline already equalled its "peak" (1105 MB before and after, 128×512²)
+        watch = MemoryWatch(client).start()
+        base_rss = watch.current()["worker_max_mb"] * 2**20  # after the imports
         t0 = time.perf_counter()
         grey = da.from_zarr(zarr_path).rechunk(chunk)
         with tempfile.TemporaryDirectory() as tmp:
@@ -151,8 +128,9 @@ def run_chunked(zarr_path: str, *, workers: int, memory_limit: str, chunk) -> di
             ssa = micro.surface_area_dask(labels, voxel_um=1.0).ssa_per_um
         dt = time.perf_counter() - t0
         peaks = client.run(_worker_peak)
-        sampled = client.run(_stop_sampler)
-    return {"seconds": dt, "peak_mb_per_worker": max(sampled.values()) / 2**20,
+        sampled = watch.peaks()["worker_max_mb"]
+        watch.stop()
+    return {"seconds": dt, "peak_mb_per_worker": sampled,
             "baseline_mb_per_worker": base_rss / 2**20,
             "ru_maxrss_mb_per_worker": max(peaks.values()) / 2**20,
             "ru_maxrss_baseline_mb_per_worker": base / 2**20, "porosity": phi, "ssa_per_um": ssa}

@@ -273,7 +273,8 @@ def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float =
 
 
 def particle_sizes_dask(instances, *, voxel_um: float, bin_um: float = 1.0, max_um: float | None = None,
-                        exclude_border: bool = False, min_voxels: int = 1) -> SizeDistribution:
+                        exclude_border: bool = False, min_voxels: int = 1,
+                        counts=None) -> SizeDistribution:
     """Chunked :func:`particle_sizes` from an instance-label volume (e.g. :func:`xctkit.segment.label_dask`).
 
     Voxel counts per label are taken chunk by chunk and summed; border labels come from the six
@@ -286,6 +287,10 @@ def particle_sizes_dask(instances, *, voxel_um: float, bin_um: float = 1.0, max_
         0 = background, k > 0 = particle k.
     voxel_um, bin_um, max_um, exclude_border, min_voxels
         As in :func:`particle_sizes`.
+    counts : (n + 1,) array of int, optional
+        Voxels per label, as :func:`xctkit.segment.label_dask` returns them with ``return_counts=True``:
+        the counting pass over ``instances`` is skipped (the labels are then only read for
+        ``exclude_border``, on the six faces).
 
     Returns
     -------
@@ -300,20 +305,27 @@ def particle_sizes_dask(instances, *, voxel_um: float, bin_um: float = 1.0, max_
     """
     import dask
 
-    inst = _labels(instances, "instances")
     voxel_um = check_positive(voxel_um, "voxel_um")
     bin_um = check_positive(bin_um, "bin_um")
     min_voxels = check_int(min_voxels, "min_voxels", min_value=1)
+    if counts is None:
+        inst = _labels(instances, "instances")
 
-    def count(b):
-        ids, c = np.unique(b, return_counts=True)
-        return ids.astype(np.int64), c.astype(np.int64)
+        def count(b):
+            ids, c = np.unique(b, return_counts=True)
+            return ids.astype(np.int64), c.astype(np.int64)
 
-    parts = dask.compute(*[dask.delayed(count)(b) for b in inst.to_delayed().ravel()])
-    top = max(int(ids.max()) for ids, _ in parts) + 1
-    counts = np.zeros(top, np.int64)
-    for ids, c in parts:
-        np.add.at(counts, ids, c)
+        parts = dask.compute(*[dask.delayed(count)(b) for b in inst.to_delayed().ravel()])
+        top = max(int(ids.max()) for ids, _ in parts) + 1
+        counts = np.zeros(top, np.int64)
+        for ids, c in parts:
+            np.add.at(counts, ids, c)
+    else:
+        inst = as_dask(instances, "instances", ndim=(2, 3), kinds="ui")
+        counts = np.array(counts, dtype=np.int64, copy=True)
+        if counts.ndim != 1 or counts.size < 1 or (counts < 0).any():
+            raise ValueError(f"`counts` must be a 1-D array of non-negative voxel counts (index = label), "
+                             f"got shape {counts.shape}")
     counts[0] = 0
     keep = counts >= min_voxels
     removed = 0

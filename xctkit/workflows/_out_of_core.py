@@ -246,8 +246,8 @@ def run_out_of_core(model, lr: Volume, out_dir, *, hr_voxel_um: float, normalisa
         values["SSA (1/µm)"] = stage(STAGES[4], lambda: surface_area_dask(labels, voxel_um=hr_voxel_um).ssa_per_um)
 
         def particles():
-            inst, _ = label_dask(labels == NMC)
-            return particle_sizes_dask(inst, voxel_um=hr_voxel_um)
+            inst, _, counts = label_dask(labels == NMC, return_counts=True)  # one labelling pass
+            return particle_sizes_dask(inst, voxel_um=hr_voxel_um, counts=counts)
 
         psd = stage(STAGES[5], particles)
         tau = stage(STAGES[6], lambda: tortuosity_subvolumes(labels, sizes_vox=[tau_size_vox], solid=NMC,

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                      help="per-cell execution timeout (default: none)")
     rep.add_argument("--no-progress", action="store_true", help="hide papermill's progress bars")
+    rep.add_argument("--jobs", type=int, default=1, metavar="N",
+                     help="chapters run at once, each after the chapters it depends on; every kernel "
+                          "gets CPU count / N threads unless OMP_NUM_THREADS is set (default: %(default)s)")
     rep.add_argument("--out", metavar="DIR", default=None,
                      help="write the whole run (executed chapters, results/, data/, _build/html) "
                           "under DIR and nothing into the project's book/ or data/ "
@@ -142,7 +145,8 @@ def _cmd_report(args) -> int:
                 raise ValueError(f"parameter {key!r} given both by its option and by -p")
             overrides.setdefault(None, {})[key] = value
         common = dict(profile=args.profile, only=args.only, overrides=overrides, force=args.force,
-                      book=not args.no_book, progress=not args.no_progress, timeout_s=args.timeout)
+                      book=not args.no_book, progress=not args.no_progress, timeout_s=args.timeout,
+                      jobs=args.jobs)
         if args.sweep:
             grid = parse_sweep(args.sweep)
             clash = set(grid) & set(overrides.get(None, {}))

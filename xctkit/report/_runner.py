@@ -641,9 +641,17 @@ def chapter_source(nb_path: Path, overrides=None) -> Path:
 
 
 def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, overrides=None,
-                  force: bool = False, progress: bool = True, timeout_s: float | None = None
-                  ) -> list[NotebookRun]:
-    """Execute the chapter notebooks with papermill; see :func:`report`."""
+                  force: bool = False, progress: bool = True, timeout_s: float | None = None,
+                  jobs: int = 1) -> list[NotebookRun]:
+    """Execute the chapter notebooks with papermill; see :func:`report`.
+
+    With ``jobs > 1`` up to ``jobs`` chapters run at once, each as soon as the chapters it depends on
+    (``metadata.xctkit.depends_on``, among those selected) have finished; the runs are returned in
+    chapter order whatever the order they finished in.
+    """
+    import threading
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -676,8 +684,18 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
             h.update(keys.get(d, d).encode())
         keys[nb.stem] = h.hexdigest()
 
-    runs: list[NotebookRun] = []
-    for chapter in selected:
+    jobs = check_jobs(jobs)
+    lock = threading.Lock()  # the cache file is shared by the chapters running at once
+
+    def save(name, entry):
+        with lock:
+            if entry is None:
+                cache.pop(name, None)
+            else:
+                cache[name] = entry
+            _save_cache(paths.cache, cache)
+
+    def run_one(chapter) -> NotebookRun:
         out = paths.chapters / chapter.name
         nb = chapter_source(chapter, overrides)
         declared = _declared_parameters(nb)
@@ -696,27 +714,23 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
                          f"Missing manifest fields:\n\n{listing}\n\n"
                          f"Add them to the manifest (`{params.get('manifest')}`) and run "
                          f"`xctkit report --only {nb.stem}`.", _provenance_footer(prov))
-            cache.pop(nb.stem, None)
-            _save_cache(paths.cache, cache)
+            save(nb.stem, None)
             log.warning("%s: not run, missing manifest fields %s", nb.stem, missing)
-            runs.append(NotebookRun(nb.stem, "skipped", 0.0, out, missing=tuple(missing)))
-            continue
+            return NotebookRun(nb.stem, "skipped", 0.0, out, missing=tuple(missing))
         entry = cache.get(nb.stem, {})
         if (not force and entry.get("key") == keys[nb.stem] and entry.get("status") == "ok"
                 and out.exists()):
             log.info("%s: unchanged, using cached output", nb.stem)
-            runs.append(NotebookRun(nb.stem, "cached", 0.0, out))
-            continue
+            return NotebookRun(nb.stem, "cached", 0.0, out)
         tmp = out.with_name(f".{out.stem}.running.ipynb")
         t0 = time.perf_counter()
         failed_cell, error = None, ""
         try:
-            with _inline_figures():
-                papermill.execute_notebook(
-                    str(nb), str(tmp), parameters=params, kernel_name="python3",
-                    progress_bar=progress, cwd=str(paths.notebooks), execution_timeout=timeout_s,
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice
-                )
+            papermill.execute_notebook(
+                str(nb), str(tmp), parameters=params, kernel_name="python3",
+                progress_bar=progress, cwd=str(paths.notebooks), execution_timeout=timeout_s,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice
+            )
             status = "ok"
         except PapermillExecutionError as exc:
             status = "failed"
@@ -740,10 +754,58 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
         os.replace(tmp, out)
         if status == "failed":
             log.error("%s failed in cell %s: %s", nb.stem, failed_cell, error)
-        cache[nb.stem] = {"key": keys[nb.stem], "status": status, "seconds": round(seconds, 1)}
-        _save_cache(paths.cache, cache)
-        runs.append(NotebookRun(nb.stem, status, seconds, out, failed_cell, error[:500]))
+        save(nb.stem, {"key": keys[nb.stem], "status": status, "seconds": round(seconds, 1)})
+        return NotebookRun(nb.stem, status, seconds, out, failed_cell, error[:500])
+
+    stems = [chapter_source(c, overrides).stem for c in selected]
+    deps = {stem: [d for d in _notebook_meta(chapter_source(c, overrides))[1] if d in stems]
+            for stem, c in zip(stems, selected)}
+    done: dict[str, NotebookRun] = {}
+    # os.environ is process-wide: the kernels' environment is set once around all the runs
+    with _kernel_threads(jobs), _inline_figures(), ThreadPoolExecutor(max_workers=jobs) as pool:
+        pending = list(zip(stems, selected))
+        running = {}
+        while pending or running:
+            for stem, chapter in list(pending):
+                if len(running) >= jobs:
+                    break
+                if all(d in done for d in deps[stem]) or not running:  # (a dependency cycle runs in order)
+                    pending.remove((stem, chapter))
+                    running[pool.submit(run_one, chapter)] = stem
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                done[running.pop(fut)] = fut.result()
+    runs = [done[stem] for stem in stems]
     return runs
+
+
+def check_jobs(jobs) -> int:
+    """``jobs`` as a positive int (chapters run at once), or a ValueError naming it."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"`jobs` must be a positive integer (chapters run at once), got {jobs!r}")
+    return jobs
+
+
+@contextlib.contextmanager
+def _kernel_threads(jobs: int):
+    """With chapters running side by side, each kernel gets its share of the cores
+    (``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS``, read by torch, NumPy's BLAS and scikit-learn), so two
+    training loops do not oversubscribe them; a value the user set is kept."""
+    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    saved = {n: os.environ.get(n) for n in names}
+    if jobs > 1:
+        share = str(max(1, (os.cpu_count() or 1) // jobs))
+        for n in names:
+            if saved[n] is None:
+                os.environ[n] = share
+    try:
+        yield
+    finally:
+        for n, v in saved.items():
+            if v is None:
+                os.environ.pop(n, None)
+            else:
+                os.environ[n] = v
 
 
 def _toc_chapters(paths: ReportPaths) -> list[str]:
@@ -793,7 +855,7 @@ def build_book(paths: ReportPaths, *, quiet: bool = True) -> tuple[bool, Path, s
 
 def report(root=".", *, profile: str = "default", only=None, overrides=None, force: bool = False,
            book: bool = True, progress: bool = True, timeout_s: float | None = None,
-           out=None) -> ReportResult:
+           out=None, jobs: int = 1) -> ReportResult:
     """Execute the chapter notebooks with papermill, then build the book.
 
     Parameters
@@ -818,6 +880,9 @@ def report(root=".", *, profile: str = "default", only=None, overrides=None, for
     out : str or Path, optional
         Folder for the whole run (chapters, results, data, HTML); nothing in the project's
         ``book/`` or ``data/`` is written. Default: today's locations in the project.
+    jobs : int
+        Chapters run at once (each once the chapters it depends on have finished); every kernel
+        then gets ``cpu_count // jobs`` threads unless ``OMP_NUM_THREADS`` is set.
 
     Returns
     -------
@@ -839,7 +904,7 @@ def report(root=".", *, profile: str = "default", only=None, overrides=None, for
     check_overrides([chapter_source(nb, overrides) for nb in discover_notebooks(paths, only)], overrides or {})
     paths.stage_book()
     runs = run_notebooks(paths, profile=profile, only=only, overrides=overrides, force=force,
-                         progress=progress, timeout_s=timeout_s)
+                         progress=progress, timeout_s=timeout_s, jobs=check_jobs(jobs))
     built, index, tail = (None, None, "")
     if book:
         built, index, tail = build_book(paths)
@@ -851,6 +916,7 @@ def report(root=".", *, profile: str = "default", only=None, overrides=None, for
         "profile": profile,
         "ok": result.ok,
         "seconds": round(result.seconds, 1),
+        "jobs": jobs,
         "out": str(paths.book),
         "overrides": {("*" if k is None else k): v for k, v in (overrides or {}).items()},
         "notebooks": [

@@ -359,3 +359,39 @@ def test_cli_options_reach_the_notebook_as_parameters(project, tmp_path):
     refused = subprocess.run([sys.executable, "-m", "xctkit.cli", "report", "--root", str(project),
                               "--only", "01", "--workers", "2"], capture_output=True, text=True)
     assert refused.returncode == 2 and "dask_workers" in refused.stderr
+
+
+def test_jobs_run_independent_chapters_side_by_side_and_dependents_after(tmp_path, root):
+    """jobs=2: two independent chapters overlap in time, a chapter that depends on one starts only
+    after it ended, every kernel sees its share of the cores, and the runs come back in chapter order."""
+    import time
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "book").mkdir()
+    stamp = ("import json, os, time\nt0 = time.time()\ntime.sleep(3)\n"
+             "json.dump({'start': t0, 'end': time.time(), 'omp': os.environ.get('OMP_NUM_THREADS')}, "
+             "open(os.path.join(log_dir, NAME + '.json'), 'w'))")
+    log_dir = tmp_path / "log"
+    log_dir.mkdir()
+    for name, deps in [("01_a", ()), ("02_b", ()), ("03_after_a", ("01_a",))]:
+        _notebook(tmp_path / "notebooks" / f"{name}.ipynb", f"log_dir = {str(log_dir)!r}",
+                  stamp.replace("NAME", repr(name)), deps=deps)
+    saved = os.environ.pop("OMP_NUM_THREADS", None)
+    try:
+        t0 = time.perf_counter()
+        res = report(tmp_path, profile="quick", book=False, progress=False, jobs=2)
+        wall = time.perf_counter() - t0
+    finally:
+        if saved is not None:
+            os.environ["OMP_NUM_THREADS"] = saved
+    assert [r.name for r in res.runs] == ["01_a", "02_b", "03_after_a"]
+    assert all(r.status == "ok" for r in res.runs), [r.error for r in res.runs]
+    log = {p.stem: json.loads(p.read_text()) for p in log_dir.glob("*.json")}
+    a, b, after = log["01_a"], log["02_b"], log["03_after_a"]
+    assert a["start"] < b["end"] and b["start"] < a["end"]  # 01 and 02 ran at the same time
+    assert after["start"] >= a["end"]  # 03 waited for 01
+    assert {v["omp"] for v in log.values()} == {str(max(1, (os.cpu_count() or 1) // 2))}
+    assert os.environ.get("OMP_NUM_THREADS") == saved  # restored
+    assert wall < sum(r.seconds for r in res.runs)  # side by side, not one after another
+    with pytest.raises(ValueError, match="jobs"):
+        report(tmp_path, book=False, progress=False, jobs=0)

@@ -126,11 +126,12 @@ def test_labels_merge_across_every_chunk_face_and_count_voxels(connectivity):
     assert fast.n_removed_at_border == slow.n_removed_at_border
     with pytest.raises(ValueError, match="counts"):
         micro.particle_sizes_dask(inst, voxel_um=0.5, counts=[[1, 2]])
-    # dask-image's label (the library a user would otherwise call) finds the same components
+    # dask-image's label (the library a user would otherwise call) finds the same components; on
+    # 8 blocks, not 48: it needs 26 s for the 48 blocks of this 20 k-voxel volume (ours 0.4 s)
     from dask_image.ndmeasure import label as dask_image_label
 
     with dask.config.set(scheduler="synchronous"):
-        other, n_other = dask_image_label(da.from_array(mask, chunks=(7, 9, 10)), structure=structure)
+        other, n_other = dask_image_label(da.from_array(mask, chunks=(12, 16, 15)), structure=structure)
         assert int(n_other.compute()) == n and _same_up_to_renumbering(got, other.compute())
 
 

@@ -64,15 +64,18 @@ def test_porosity_and_fractions_equal_in_memory_exactly(packing):
         assert micro.phase_fractions_dask(lab) == micro.phase_fractions(packing)
 
 
-@pytest.mark.parametrize("smooth_vox", [1.0, 0.0])
-def test_surface_area_chunked_equals_in_memory(packing, smooth_vox):
+@pytest.mark.parametrize("smooth_vox, cached", [(1.0, False), (1.0, True), (0.0, False)])
+def test_surface_area_chunked_equals_in_memory(packing, smooth_vox, cached, tmp_path):
+    """Also with the smoothed field written once to ``workdir`` and read back (removed afterwards)."""
     lab = da.from_array(packing, chunks=(10, 20, 17))  # irregular chunks, faces cut through balls
     with dask.config.set(scheduler="synchronous"):
-        got = micro.surface_area_dask(lab, voxel_um=0.5, smooth_vox=smooth_vox)
+        got = micro.surface_area_dask(lab, voxel_um=0.5, smooth_vox=smooth_vox,
+                                      workdir=tmp_path if cached else None)
     ref = micro.surface_area(packing, voxel_um=0.5, smooth_vox=smooth_vox)
     assert got.area_um2 == pytest.approx(ref.area_um2, rel=1e-6)
     assert got.ssa_per_um == pytest.approx(ref.ssa_per_um, rel=1e-6)
     assert got.phase_volume_um3 == ref.phase_volume_um3
+    assert list(tmp_path.iterdir()) == []  # the cached field is gone
 
 
 def test_otsu_threshold_from_streamed_histogram_equals_skimage(packing, rng):

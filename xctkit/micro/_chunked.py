@@ -20,6 +20,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 
@@ -188,7 +190,8 @@ def _mc_block_area(block, *, level, offset, shape, has_low):
     return np.full((1,) * block.ndim, float(areas[inside].sum()))
 
 
-def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float = 1.0) -> SurfaceArea:
+def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float = 1.0,
+                      workdir=None) -> SurfaceArea:
     """Chunked :func:`surface_area`: the same smoothed, volume-preserving marching cubes, per chunk.
 
     The mask is edge-padded by one voxel and smoothed by ``scipy.ndimage.gaussian_filter`` with its
@@ -209,6 +212,11 @@ def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float =
         Label(s) of the phase (ignored for a boolean mask).
     smooth_vox : float
         Gaussian smoothing, voxels (0 = binary marching cubes at level 0.5).
+    workdir : str or Path, optional
+        A folder every worker can read and write (e.g. where the labels are stored): the smoothed
+        field is written there once (``_ssa_field.zarr``, float32, removed afterwards) and the iso-level
+        and meshing passes read it, instead of recomputing the Gaussian with its halo in each of the
+        three passes. Default: recompute (nothing written).
 
     Returns
     -------
@@ -246,6 +254,12 @@ def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float =
     if smooth_vox > 0:
         field = field.map_overlap(ndimage.gaussian_filter, depth=radius, boundary="nearest",
                                   dtype=np.float32, sigma=smooth_vox, mode="nearest")
+        if workdir is not None:
+            store = Path(workdir) / "_ssa_field.zarr"
+            shutil.rmtree(store, ignore_errors=True)
+            # zarr needs regular chunks; the one pass that smooths, the three below read it back
+            field.rechunk(field.chunksize).to_zarr(str(store))
+            field = da.from_zarr(str(store))
         inner = field.map_blocks(_outer_layer_to_nan, dtype=np.float32)  # field[1:-1, 1:-1, 1:-1], same chunks
         # np.quantile(inner, q), method 'linear': between order statistics k and k+1
         n = mask.size
@@ -264,7 +278,11 @@ def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float =
         return _mc_block_area(b, level=level, offset=offset, shape=shape, has_low=(False,) * 3)
 
     areas = overlapped.map_blocks(block_area, chunks=tuple((1,) * len(c) for c in field.chunks), dtype=np.float64)
-    area = float(areas.sum().compute()) * voxel_um**2
+    try:
+        area = float(areas.sum().compute()) * voxel_um**2
+    finally:
+        if smooth_vox > 0 and workdir is not None:
+            shutil.rmtree(Path(workdir) / "_ssa_field.zarr", ignore_errors=True)
     return SurfaceArea(area, vol, frac * vol, area / vol, area / (frac * vol))
 
 

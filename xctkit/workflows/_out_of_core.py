@@ -243,7 +243,8 @@ def run_out_of_core(model, lr: Volume, out_dir, *, hr_voxel_um: float, normalisa
                                             overwrite=True))
         labels = read_zarr(labels_path, lazy=True).array
         values["porosity"] = stage(STAGES[3], lambda: porosity_dask(labels))
-        values["SSA (1/µm)"] = stage(STAGES[4], lambda: surface_area_dask(labels, voxel_um=hr_voxel_um).ssa_per_um)
+        values["SSA (1/µm)"] = stage(STAGES[4], lambda: surface_area_dask(labels, voxel_um=hr_voxel_um,
+                                                                            workdir=out).ssa_per_um)
 
         def particles():
             inst, _, counts = label_dask(labels == NMC, return_counts=True)  # one labelling pass

@@ -132,7 +132,7 @@ def run_chunked(zarr_path: str, *, workers: int, memory_limit: str, chunk) -> di
             seg.labels.to_zarr(f"{tmp}/labels.zarr")
             labels = da.from_zarr(f"{tmp}/labels.zarr")
             phi = micro.porosity_dask(labels)
-            ssa = micro.surface_area_dask(labels, voxel_um=1.0).ssa_per_um
+            ssa = micro.surface_area_dask(labels, voxel_um=1.0, workdir=tmp).ssa_per_um  # smoothed once
         dt = time.perf_counter() - t0
         peaks = client.run(_worker_peak)
         sampled = watch.peaks()["worker_max_mb"]

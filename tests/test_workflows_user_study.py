@@ -75,3 +75,25 @@ def test_sr_chain_on_16_bit_user_scans(manifest, tmp_path):
     assert pred.window == window
     q = workflows.quality_table(pred, n_rois=4, roi_size=(8, 24, 24), seed=0)
     assert np.isfinite(q.psnr_db).all() and (q.psnr_db > 5).all() and (q.ssim > 0).all()
+
+
+def test_morph_model_trains_once_per_seed_with_the_profiles_settings(manifest, tmp_path):
+    """train_morph_seeds: the profile's settings with overrides, one model file per seed (the first under
+    MORPH_NAME), a training row per seed that records the epochs actually run, and clear errors."""
+    from xctkit import sr
+
+    study = workflows.Study.from_manifest(manifest)
+    pairs = sr.load_pairs(study.manifest)
+    runs = workflows.train_morph_seeds(study, pairs, tmp_path, profile="quick", seeds=[3, 1], epochs=2,
+                                       n_patches=24, patch=16, filters=4, n_blocks=1)
+    assert list(runs) == [3, 1]
+    name = workflows.MORPH_NAME
+    assert (tmp_path / f"{name}.keras").exists() and (tmp_path / f"{name}-seed1.keras").exists()
+    assert runs[3].sr.name == name and runs[1].sr.name == f"{name}-seed1"
+    frame = workflows.morph_training_frame(runs)
+    assert frame.seed.tolist() == [3, 1] and (frame.epochs_run <= 2).all() and (frame.epochs_run >= 1).all()
+    assert len(runs[3].history) == frame.epochs_run.iloc[0]
+    with pytest.raises(ValueError, match="profile"):
+        workflows.train_morph_seeds(study, pairs, tmp_path, profile="huge")
+    with pytest.raises(ValueError, match="repeat"):
+        workflows.train_morph_seeds(study, pairs, tmp_path, seeds=[0, 0])

@@ -331,6 +331,57 @@ def train_morph_model(study: Study, pairs, models_dir, *, context: int = 2, patc
     return run
 
 
+def train_morph_seeds(study: Study, pairs, models_dir, *, profile: str = "quick", seeds=(), **settings) -> dict:
+    """Train the phase-aware model once per seed with a report profile's settings.
+
+    The first seed's model is written as ``<MORPH_NAME>.keras`` (the one the chapter evaluates), every
+    other as ``<MORPH_NAME>-seed<s>.keras``; the spread across seeds is the training-seed error bar.
+
+    Parameters
+    ----------
+    study, pairs, models_dir
+        As :func:`train_morph_model`.
+    profile : str
+        Key of :data:`MORPH_PROFILES` (its training settings and default seeds).
+    seeds : sequence of int
+        Training seeds; empty: the profile's.
+    **settings
+        Override single settings of the profile (``epochs``, ``n_patches``, ...).
+
+    Returns
+    -------
+    dict of int -> xctkit.sr.MorphRun
+        In seed order; the first is the evaluated model.
+
+    Raises
+    ------
+    ValueError
+        On an unknown profile or repeated seeds.
+
+    Examples
+    --------
+    >>> runs = train_morph_seeds(study, pairs, "models", profile="default")   # doctest: +SKIP
+    >>> morph_training_frame(runs)                                            # doctest: +SKIP
+    """
+    if profile not in MORPH_PROFILES:
+        raise ValueError(f"`profile` must be one of {sorted(MORPH_PROFILES)}, got {profile!r}")
+    config = dict(MORPH_PROFILES[profile])
+    default_seeds = config.pop("seeds")
+    config.update(settings)
+    chosen = [int(s) for s in seeds] or list(default_seeds)
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"`seeds` must not repeat, got {chosen}")
+    return {s: train_morph_model(study, pairs, models_dir, seed=s,
+                                 name=MORPH_NAME if i == 0 else f"{MORPH_NAME}-seed{s}", **config)
+            for i, s in enumerate(chosen)}
+
+
+def morph_training_frame(runs: dict) -> pd.DataFrame:
+    """One row per training of :func:`train_morph_seeds`: model name and its training record
+    (``seed``, ``epochs_run``, ``best_epoch``, ``stopped_early``, ``best_val_loss``, ``seconds``)."""
+    return pd.DataFrame([{"model": r.sr.name, **r.sr.training} for r in runs.values()])
+
+
 @dataclass(frozen=True)
 class MorphologyInputs:
     """Result of :func:`morphology_sources`.

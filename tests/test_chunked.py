@@ -76,6 +76,9 @@ def test_surface_area_chunked_equals_in_memory(packing, smooth_vox, cached, tmp_
     assert got.ssa_per_um == pytest.approx(ref.ssa_per_um, rel=1e-6)
     assert got.phase_volume_um3 == ref.phase_volume_um3
     assert list(tmp_path.iterdir()) == []  # the cached field is gone
+    if cached:
+        with pytest.raises(ValueError, match="workdir"):
+            micro.surface_area_dask(lab, voxel_um=0.5, workdir=tmp_path / "missing")
 
 
 def test_otsu_threshold_from_streamed_histogram_equals_skimage(packing, rng):

@@ -255,6 +255,8 @@ def surface_area_dask(labels, *, voxel_um: float, phase=NMC, smooth_vox: float =
         field = field.map_overlap(ndimage.gaussian_filter, depth=radius, boundary="nearest",
                                   dtype=np.float32, sigma=smooth_vox, mode="nearest")
         if workdir is not None:
+            if not Path(workdir).is_dir():
+                raise ValueError(f"`workdir` must be an existing folder the workers can write, got {workdir!r}")
             store = Path(workdir) / "_ssa_field.zarr"
             shutil.rmtree(store, ignore_errors=True)
             # zarr needs regular chunks; the one pass that smooths, the three below read it back

@@ -1,6 +1,7 @@
 """A user's own study (tests/user_study.py: not made by xctkit) through Study and the chapter chains."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from user_study import HR_UM, LR_UM, make_user_study
@@ -97,3 +98,64 @@ def test_morph_model_trains_once_per_seed_with_the_profiles_settings(manifest, t
         workflows.train_morph_seeds(study, pairs, tmp_path, profile="huge")
     with pytest.raises(ValueError, match="repeat"):
         workflows.train_morph_seeds(study, pairs, tmp_path, seeds=[0, 0])
+
+
+def test_leave_one_electrode_out_by_seed_on_a_user_study(manifest, tmp_path):
+    """cross_validate_morph: every fold refits the baselines and retrains on the other electrodes only,
+    seed-independent rows repeat under every seed, the HR row is the fold's shared segmentation of the
+    HR scan (recomputed here), and that measurement is near the porosity the test's structure was built
+    with (truth.json, written by tests/user_study.py)."""
+    import json
+
+    from xctkit import sr
+    from xctkit.micro import porosity
+
+    study = workflows.Study.from_manifest(manifest)
+    pairs = sr.load_pairs(study.manifest)
+    tiny = dict(epochs=2, n_patches=24, patch=16, filters=4, n_blocks=1)
+    big = (999, 999, 999)  # one ROI = the whole volume, so the HR row can be recomputed directly
+    cv = workflows.cross_validate_morph(study, pairs, tmp_path, folds=["cellA", "cellB"], seeds=[0, 1],
+                                        n_rois=1, roi_size=big, **tiny)
+    sources = {"HR", "bicubic", workflows.HISTMATCH_NAME, workflows.MORPH_NAME, cv.candidate}
+    assert set(cv.errors.source) == sources and cv.references == ("HR",)
+    volumes = {e: sum(p.electrode == e for p in pairs) for e in ("cellA", "cellB")}
+    assert volumes["cellA"] == 2  # pristine and cycled
+    assert len(cv.errors) == 2 * len(sources) * sum(volumes.values())
+    assert cv.n_runs == 4 and cv.training.fold.tolist() == ["cellA", "cellA", "cellB", "cellB"]
+    for r in cv.training.itertuples():
+        assert r.fold not in r.train_electrodes.split(",") and 1 <= r.epochs_run <= 2
+    # rows that do not depend on the training seed are the same under both seeds
+    base = cv.errors[cv.errors.source.isin(["HR", "bicubic", workflows.HISTMATCH_NAME])]
+    by_seed = [g.drop(columns="seed").reset_index(drop=True) for _, g in base.groupby("seed")]
+    pd.testing.assert_frame_equal(by_seed[0], by_seed[1])
+    # the HR row: the fold's shared segmentation of the whole HR volume, recomputed independently
+    truth = json.loads((manifest.parent / "truth.json").read_text())
+    for e in ("cellA", "cellB"):
+        fold = workflows.Study.from_manifest(manifest, test_electrodes=[e])
+        shared = workflows.fit_shared_segmentation(fold, pairs, seed=0)
+        for p in (q for q in pairs if q.electrode == e):
+            row = cv.errors[(cv.errors.fold == e) & (cv.errors.seed == 0) & (cv.errors.state == p.state)
+                            & (cv.errors.source == "HR")]
+            assert row.porosity_mean.item() == pytest.approx(porosity(shared(p.hr)), abs=1e-12)
+            assert row.porosity_mean.item() == pytest.approx(truth[f"{e}/{p.state}"], abs=0.05)
+    # the phase head's porosity is its mean pore probability, within [0, 1]; summaries are consistent
+    head = cv.errors[cv.errors.source == cv.candidate]
+    assert head.porosity_mean.between(0, 1).all()
+    summary = cv.summary()
+    assert "HR" not in set(summary.source)
+    assert (summary.mean_abs_error >= summary.mean_error.abs() - 1e-12).all()
+    assert (summary[summary.quantity == "porosity"].n == 2 * sum(volumes.values())).all()
+    wins = cv.wins()
+    assert (wins.n == 2 * sum(volumes.values())).all() and wins.closer.between(0, wins.n).all()
+    with pytest.raises(ValueError, match="folds"):
+        workflows.cross_validate_morph(study, pairs, tmp_path, folds=["cellA", "cellA"], **tiny)
+    with pytest.raises(ValueError, match="no LR/HR pair"):
+        workflows.cross_validate_morph(study, pairs, tmp_path, folds=["nowhere"], **tiny)
+    with pytest.raises(ValueError, match="profile"):
+        workflows.cross_validate_morph(study, pairs, tmp_path, profile="huge")
+    with pytest.raises(ValueError, match="baseline"):
+        cv.wins("nearest")
+    text = cv.describe()
+    assert "2 held-out electrode(s) (cellA, cellB) × 2 training seed(s) (4 trainings" in text
+    w = wins.set_index("quantity").loc["porosity"]
+    assert f"closer than bicubic in {w.closer} of {w.n}" in text

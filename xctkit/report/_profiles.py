@@ -97,6 +97,8 @@ PROFILES: dict[str, dict[str, object]] = {
         "sr_filters": 64,
         "sr_blocks": 16,
         "sr_test_electrodes": ["dry2"],
+        # chapter 03: leave one dry electrode out in turn (× MORPH_PROFILES["full"]["seeds"])
+        "morph_folds": ["dry1", "dry2", "dry3"],
         "regression_shape": [96, 128, 128],
         "regression_porosities": [0.45, 0.53, 0.61, 0.69, 0.77, 0.85],
         "regression_aspects": [0.4, 0.55, 0.7, 0.85, 1.0, 1.2],

@@ -29,6 +29,7 @@ below only transform or measure arrays; segmentation results come into ``micro``
    crack_study
    electrode_series
    predict_test_set
+   cross_validate_morph
    quality_table
    microstructure_table
    virtual_study
@@ -69,6 +70,7 @@ from ._expansion import (  # chapter 04: pristine vs cycled, sizes and cracks ag
     particle_size_study,
     regression_frame,
 )
+from ._sr_folds import CV_QUANTITIES, MorphCrossValidation, cross_validate_morph
 from ._out_of_core import OUT_OF_CORE_PROFILES, OutOfCoreRun, large_field_source, run_out_of_core
 from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, lab_root, open_lab
 from ._segmentation import (
@@ -201,6 +203,7 @@ __all__ = [
     "morphology_sources", "quality_vs_paper", "HISTMATCH_NAME", "MORPH_NAME", "MORPH_PROFILES",
     "MorphologyInputs", "fit_histogram_match", "fit_shared_segmentation", "grid_truth", "hr_pore_labels",
     "rev_roi_size", "train_morph_model", "train_morph_seeds", "morph_training_frame", "volume_preserving_mask",
+    "CV_QUANTITIES", "MorphCrossValidation", "cross_validate_morph",
     "QUANTITIES", "acceptance_table", "describe_ranking", "GridTruth", "SharedSegmentation", "measurement_ranking", "truth_on_grid",
     "CALIBRATED_PARAMETER", "Calibration", "calibrate", "calibrate_presets", "calibrate_state", "measure",
     "StateComparison", "compare_segmentations", "compare_states", "segment_and_measure",

@@ -69,3 +69,46 @@ def test_lab_validates_arguments(tmp_path):
         workflows.build_lab(tmp_path, dry_shape=(4, 64, 64), dit_shape=(48, 96, 96))
     with pytest.raises(FileNotFoundError, match="lab.json"):
         workflows.open_lab(tmp_path)
+
+
+def test_porosity_conventions_name_the_calibrations_grid(small_lab):
+    """The generator hits Table 2's porosity on the 0.74 µm grid by block mean > 0.5 (ties → pore): that
+    column equals the porosity the lab recorded at build time and an independent coarse-graining of the
+    truth (synth.coarsen_solid); the volume fraction is the truth voxels' non-NMC share; their gap is
+    the ties' share of voxels times at most one (every tie counted as pore instead of half)."""
+    from xctkit.phases import NMC
+    from xctkit.synth import HR_VOXEL_UM, coarsen_solid
+
+    conv = small_lab.porosity_conventions(samples=("dry1",))
+    assert conv.state.tolist() == ["pristine", "cycled"]
+    recorded = small_lab.measurements().set_index(["sample", "state"])
+    for r in conv.itertuples():
+        lab = small_lab.labels(small_lab.pair_ids(r.sample, r.state)[1])
+        solid = lab.array == NMC
+        assert r.porosity_volume_fraction == pytest.approx(1 - solid.mean(), abs=1e-6)
+        assert r.porosity_hr_grid == pytest.approx(1 - coarsen_solid(solid, lab.voxel_um, HR_VOXEL_UM).mean(),
+                                                   abs=1e-9)
+        assert r.porosity_hr_grid == pytest.approx(recorded.loc[(r.sample, r.state), "porosity_xctkit"], abs=1e-4)
+        assert r.porosity_table2 == recorded.loc[(r.sample, r.state), "porosity_paper"]
+        # a tie is half pore by volume and counted whole: the gap is tie share / 2 up to the other
+        # voxels' rounding (which goes both ways)
+        assert r.tie_share > 0.01 and r.hr_grid_minus_volume_fraction > 0
+        assert r.hr_grid_minus_volume_fraction == pytest.approx(r.tie_share / 2, abs=0.01)
+
+
+def test_porosity_conventions_on_an_analytic_truth(tmp_path):
+    """Alternating one-voxel NMC planes at 0.37 µm: every 0.74 µm block is exactly half NMC, so the
+    calibration's convention reads porosity 1 where the volume fraction is 0.5."""
+    from xctkit.workflows._sr import truth_on_grid
+
+    solid = np.zeros((8, 8, 8), bool)
+    solid[::2] = True
+    g = truth_on_grid(solid, voxel_um=0.37, target_um=0.74)
+    assert g.tie_fraction == 1.0 and g.tie_rule_pore.mean() == 1.0 and g.fraction.mean() == 0.5
+
+
+def test_porosity_convention_sentence_comes_from_the_table(small_lab):
+    conv = small_lab.porosity_conventions(samples=("dry1",))
+    text = workflows.describe_porosity_conventions(conv)
+    gap = conv.hr_grid_minus_volume_fraction * 100
+    assert f"lower by {gap.min():.1f}–{gap.max():.1f} points" in text and "block mean of NMC > 0.5" in text

@@ -72,7 +72,7 @@ from ._expansion import (  # chapter 04: pristine vs cycled, sizes and cracks ag
 )
 from ._sr_folds import CV_QUANTITIES, MorphCrossValidation, cross_validate_morph
 from ._out_of_core import OUT_OF_CORE_PROFILES, OutOfCoreRun, large_field_source, run_out_of_core
-from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, lab_root, open_lab
+from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, describe_porosity_conventions, lab_root, open_lab
 from ._segmentation import (
     TRAINING_STATES,
     ClassifierTraining,
@@ -215,7 +215,7 @@ __all__ = [
     "StateSegmentations", "TortuosityCrosscheck", "error_propagation", "has_training_labels", "representative_volume",
     "score_states",
     "segment_states", "tortuosity_crosscheck", "train_classifier", "training_scans", "two_phase",
-    "LAB_PROFILES", "LAB_SAMPLES", "VirtualLab", "build_lab", "lab_root", "open_lab",
+    "LAB_PROFILES", "LAB_SAMPLES", "VirtualLab", "build_lab", "describe_porosity_conventions", "lab_root", "open_lab",
     "MECHANISMS", "electrode_series", "factorial_design", "table2_design", "utilisation",
     "TestPredictions", "microstructure_table", "morphology_errors", "predict_test_set", "quality_table",
     "size_distributions", "summarize_quality",

@@ -22,6 +22,7 @@ from ..imaging import HR_SETUP, LR_SETUP, register_scans, render_xct, XCT_GREY, 
 from ..io import atomic_path, Manifest, read_manifest, read_tiff, Volume, write_manifest, write_tiff
 from ..micro import intensity_shift, particle_sizes
 from ..papers import table2
+from ..phases import NMC
 from ..synth import HR_VOXEL_UM, LAB_PROFILES, load_presets, preset_electrode, TRUTH_VOXEL_UM
 
 from ._calibrate import measure
@@ -129,6 +130,39 @@ class VirtualLab:
                          "mean_shift": s.mean_shift, "median_shift": s.median_shift})
         return pd.DataFrame(rows)
 
+    def porosity_conventions(self, samples=LAB_SAMPLES, *, voxel_um: float = HR_VOXEL_UM):
+        """Porosity of every state's truth under the conventions in use, on the HR grid.
+
+        The generator keeps particles until the porosity *measured on the 0.74 µm grid by block mean
+        > 0.5* (:func:`xctkit.synth.coarsen_solid`, every exact tie → pore; the grid of paper 000's HR
+        segmentation) hits Table 2, and :func:`calibrate` measures τ on that same mask. The volume
+        fraction (the non-NMC share of the truth voxels, no rounding) is what chapter 03 takes as the
+        porosity reference; the two differ by the ties.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per sample and state: ``porosity_table2`` (the target), ``porosity_hr_grid`` (the
+            calibration's convention), ``porosity_volume_fraction``, ``hr_grid_minus_volume_fraction``,
+            ``tie_share`` (HR voxels whose block is exactly half NMC).
+        """
+        import pandas as pd
+
+        from ._sr import truth_on_grid
+
+        targets = {(m["sample"], m["state"]): m.get("porosity_paper", np.nan)
+                   for m in self.info.get("measurements", [])}
+        rows = []
+        for sid in samples:
+            for state in ("pristine", "cycled"):
+                lab = self.labels(self.pair_ids(sid, state)[1])
+                grid = truth_on_grid(lab.array == NMC, voxel_um=lab.voxel_um, target_um=voxel_um)
+                hr, vf = float(grid.tie_rule_pore.mean()), float(grid.fraction.mean())
+                rows.append({"sample": sid, "state": state, "porosity_table2": targets.get((sid, state), np.nan),
+                             "porosity_hr_grid": hr, "porosity_volume_fraction": vf,
+                             "hr_grid_minus_volume_fraction": hr - vf, "tie_share": grid.tie_fraction})
+        return pd.DataFrame(rows)
+
     def truth_size_distributions(self, samples=LAB_SAMPLES, *, bin_um: float = 1.0) -> dict:
         """The generator's particle size distributions: ``{(sample, state): SizeDistribution}``."""
         out = {}
@@ -137,6 +171,25 @@ class VirtualLab:
                 inst = self.instances(f"{sid}_{state}_hr")
                 out[(sid, state)] = particle_sizes(inst.array, voxel_um=inst.voxel_um, bin_um=bin_um)
         return out
+
+
+def describe_porosity_conventions(conventions) -> str:
+    """Chapter 01's sentence on which porosity the presets hit, generated from
+    :meth:`VirtualLab.porosity_conventions`.
+
+    Examples
+    --------
+    >>> describe_porosity_conventions(lab.porosity_conventions())         # doctest: +SKIP
+    'The generator hits Table 2's porosity on the 0.74 µm grid ...'
+    """
+    gap = conventions.hr_grid_minus_volume_fraction * 100
+    ties = conventions.tie_share * 100
+    return (f"The generator hits Table 2's porosity on the {HR_VOXEL_UM} µm grid with the rule *block mean of "
+            "NMC > 0.5* (a perfect two-phase segmentation of the HR scan, every exact tie counted as pore), "
+            "and τ is calibrated on that same mask. The volume-fraction porosity of the same truths (the "
+            f"non-NMC share of the {TRUTH_VOXEL_UM} µm voxels, chapter 03's reference) is lower by "
+            f"{gap.min():.1f}–{gap.max():.1f} points (mean {gap.mean():.1f}); exact ties are "
+            f"{ties.min():.1f}–{ties.max():.1f} % of the HR voxels.")
 
 
 def lab_root(data_dir, *, profile: str, seed: int) -> Path:

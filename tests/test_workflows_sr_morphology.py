@@ -115,3 +115,27 @@ def test_acceptance_table_pass_and_fail():
     assert bool(got["large field: porosity vs truth"])  # |0.50 - 0.48| <= 0.03
     assert got["PSNR gain of M over bicubic+histmatch (dB)"] and got["PSNR gain of M over bicubic (dB)"]
     assert acc.set_index("criterion").measured["PSNR gain of M over bicubic (dB)"] == pytest.approx(4.5)
+
+
+def test_image_quality_claims_come_from_table1():
+    """Chapter 03's Table 1 sentences: ranking by PSNR, the paper's order reproduced or not, gains taken
+    from the table's own columns, and the best *learned* model even when a baseline ranks above it."""
+    import pandas as pd
+
+    from xctkit import papers
+
+    t = pd.DataFrame({"model": ["bicubic", workflows.HISTMATCH_NAME, "CNN", "GAN"],
+                      "psnr_db": [17.0, 18.5, 18.0, 19.0]})
+    t["psnr_gain_db"] = t.psnr_db - 17.0
+    t["psnr_gain_vs_histmatch_db"] = t.psnr_db - 18.5
+    claims = workflows.image_quality_claims(t)
+    assert claims["psnr_ranking"] == f"GAN > {workflows.HISTMATCH_NAME} > CNN > bicubic"
+    assert claims["ranking_verdict"] == "not reproduced (ours: GAN > CNN > bicubic)"
+    assert claims["best_img"] == "GAN" and claims["best_img_gain"] == "+2.00" and claims["best_img_gain_hm"] == "+0.50"
+    assert claims["cnn_gain_db"] == "+1.00" and claims["cnn_gain_hm_db"] == "-0.50"
+    paper = papers.SR_TABLE1["CNN"]["psnr_db"] - papers.SR_TABLE1["no model"]["psnr_db"]
+    assert claims["paper_cnn_gain_db"] == f"{paper:+.2f}"
+    t.loc[t.model == "CNN", "psnr_db"] = 20.0
+    assert workflows.image_quality_claims(t)["ranking_verdict"] == "reproduced"
+    with pytest.raises(ValueError, match="learned"):
+        workflows.image_quality_claims(t[t.model.isin(["bicubic"])])

@@ -70,7 +70,7 @@ from ._expansion import (  # chapter 04: pristine vs cycled, sizes and cracks ag
     particle_size_study,
     regression_frame,
 )
-from ._sr_folds import CV_QUANTITIES, MorphCrossValidation, cross_validate_morph
+from ._sr_folds import CV_QUANTITIES, MorphCrossValidation, cross_validate_morph, describe_single_design
 from ._out_of_core import OUT_OF_CORE_PROFILES, OutOfCoreRun, large_field_source, run_out_of_core
 from ._lab import LAB_PROFILES, LAB_SAMPLES, VirtualLab, build_lab, describe_porosity_conventions, lab_root, open_lab
 from ._segmentation import (
@@ -140,6 +140,7 @@ from ._sr_training import (
     models_dir,
     morphology_sources,
     quality_vs_paper,
+    image_quality_claims,
     train_sr_models,
 )
 from ._stereology_routes import (
@@ -200,10 +201,10 @@ __all__ = [
     "CellStructures", "cell_structures", "capacity_vs_paper", "structure_only_loss",
     "Study", "StudyError", "NEEDS", "missing_inputs", "open_study",
     "SRTraining", "load_sr_models", "models_dir", "train_sr_models", "LargeField", "enhance_large_field",
-    "morphology_sources", "quality_vs_paper", "HISTMATCH_NAME", "MORPH_NAME", "MORPH_PROFILES",
+    "morphology_sources", "quality_vs_paper", "image_quality_claims", "HISTMATCH_NAME", "MORPH_NAME", "MORPH_PROFILES",
     "MorphologyInputs", "fit_histogram_match", "fit_shared_segmentation", "grid_truth", "hr_pore_labels",
     "rev_roi_size", "train_morph_model", "train_morph_seeds", "morph_training_frame", "volume_preserving_mask",
-    "CV_QUANTITIES", "MorphCrossValidation", "cross_validate_morph",
+    "CV_QUANTITIES", "MorphCrossValidation", "cross_validate_morph", "describe_single_design",
     "QUANTITIES", "acceptance_table", "describe_ranking", "GridTruth", "SharedSegmentation", "measurement_ranking", "truth_on_grid",
     "CALIBRATED_PARAMETER", "Calibration", "calibrate", "calibrate_presets", "calibrate_state", "measure",
     "StateComparison", "compare_segmentations", "compare_states", "segment_and_measure",

@@ -32,7 +32,7 @@ from ._sr_training import (
 )
 from ._study import Study, StudyError
 
-__all__ = ["MorphCrossValidation", "cross_validate_morph", "CV_QUANTITIES"]
+__all__ = ["MorphCrossValidation", "cross_validate_morph", "CV_QUANTITIES", "describe_single_design"]
 
 CV_QUANTITIES = ("porosity", "tortuosity", "psd_median_um")
 """Quantities whose errors :class:`MorphCrossValidation` summarises (the issue's acceptance triple)."""
@@ -154,6 +154,21 @@ class MorphCrossValidation:
             lines.append(f"- against {'the truth' if ref == 'truth' else 'the HR scan'}, {self.candidate}: "
                          + "; ".join(parts) + ".")
         return "\n".join(lines)
+
+
+def describe_single_design(test_electrodes, n_seeds: int, profile: str) -> str:
+    """Chapter 03's sentence when a run affords no cross-validation (one held-out design point).
+
+    Examples
+    --------
+    >>> describe_single_design(["dry2"], 1, "default")[:40]
+    'This run (default profile) affords one h'
+    """
+    return (f"This run ({profile} profile) affords one held-out electrode set ({', '.join(test_electrodes)}) and "
+            f"{int(n_seeds)} training seed(s): the tables above are that single design point, so their "
+            "intervals are the spread over ROIs, not over electrodes or trainings. The `full` profile holds out "
+            "each dry electrode in turn with three seeds; `-p morph_folds=[dry1,dry2,dry3]` runs that design "
+            "in any profile.")
 
 
 def _pm(row, unit: str) -> str:

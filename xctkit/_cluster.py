@@ -31,6 +31,10 @@ def _distributed():
     return distributed
 
 
+NO_WORKERS_TIMEOUT = "120s"
+"""How long a task of a local cluster may wait with no worker to run it before it fails."""
+
+
 @contextlib.contextmanager
 def cluster(workers: int | None = None, memory_limit: str | int | None = None, scheduler: str | None = None,
             *, threads_per_worker: int = 1, processes: bool = True, show_dashboard: bool = True) -> Iterator:
@@ -88,6 +92,12 @@ def cluster(workers: int | None = None, memory_limit: str | int | None = None, s
         if address is None:
             n = check_int(workers, "workers", min_value=1) if workers is not None else min(4, os.cpu_count() or 1)
             kw = {"memory_limit": memory_limit} if memory_limit is not None else {}
+            # a worker over its memory budget is restarted by its nanny; when the restart fails too
+            # (distributed cannot always re-spawn it) the tasks would wait for a worker forever: make
+            # them fail instead, with the scheduler's error naming the unrunnable tasks
+            import dask
+
+            stack.enter_context(dask.config.set({"distributed.scheduler.no-workers-timeout": NO_WORKERS_TIMEOUT}))
             lc = stack.enter_context(distributed.LocalCluster(
                 n_workers=n, threads_per_worker=threads_per_worker, processes=processes, **kw))
             client = stack.enter_context(distributed.Client(lc))

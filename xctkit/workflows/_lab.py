@@ -26,6 +26,7 @@ from ..phases import NMC
 from ..synth import HR_VOXEL_UM, LAB_PROFILES, load_presets, preset_electrode, TRUTH_VOXEL_UM
 
 from ._calibrate import measure
+from ._parallel import run_in_processes
 
 __all__ = ["VirtualLab", "build_lab", "open_lab", "lab_root", "LAB_SAMPLES", "LAB_PROFILES"]
 
@@ -230,7 +231,7 @@ def _claim_lab_folder(root: Path) -> None:
 
 def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: float = 0.74,
               seed: int = 0, samples=LAB_SAMPLES, measure_tortuosity: bool = True, include_fov: bool = True,
-              force: bool = False, progress: bool = False) -> VirtualLab:
+              force: bool = False, progress: bool = False, workers: int | None = None) -> VirtualLab:
     """Generate (or reuse) the virtual laboratory.
 
     For every Table 2 electrode: the pristine electrode from its calibrated preset, the same electrode
@@ -258,6 +259,10 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
     force : bool
         Rebuild even if the folder holds a matching lab.
     progress : bool
+    workers : int, optional
+        Samples built side by side in spawned processes (default: the CPU count, at most one per
+        sample and the large field, where :func:`run_in_processes` finds spawning safe); 1 builds in
+        this process. The lab is the same either way.
 
     Returns
     -------
@@ -270,15 +275,13 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
     MemoryError
         If a shape would not fit in the available memory (checked before anything is generated).
     """
-    from tqdm import tqdm  # text bars: no ipywidgets needed in executed notebooks
-
-
     root = Path(root)
     dry_shape = check_shape3(dry_shape, "dry_shape", min_size=16)
     dit_shape = check_shape3(dit_shape, "dit_shape", min_size=16)
     fov_factor = check_int(fov_factor, "fov_factor", min_value=1, max_value=8)
     fov_voxel_um = check_positive(fov_voxel_um, "fov_voxel_um")
     seed = check_int(seed, "seed", min_value=0)
+    workers = None if workers is None else check_int(workers, "workers", min_value=1)
     samples = tuple(samples)
     unknown = set(samples) - set(LAB_SAMPLES)
     if unknown:
@@ -303,61 +306,18 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
     (root / "scans").mkdir(parents=True, exist_ok=True)
 
     t2 = table2().set_index("sample_id")
-    rows, measurements, timings = [], [], []
-    for k, sid in enumerate(tqdm(samples, disable=not progress, desc="virtual lab")):
-        kind = t2.loc[sid, "kind"]
-        shape = dry_shape if kind == "dry" else dit_shape
-        t0 = time.perf_counter()
-        pristine = preset_electrode(sid, shape=shape, seed=seed + 100 * k)
-        t1 = time.perf_counter()
-        cycled = preset_electrode(sid, state="cycled", shape=shape, seed=seed + 100 * k, pristine=pristine)
-        t2_ = time.perf_counter()
-        timings.append({"sample": sid, "state": "pristine", "seconds": round(t1 - t0, 2), "shape": list(shape)})
-        timings.append({"sample": sid, "state": "cycled", "seconds": round(t2_ - t1, 2), "shape": list(shape)})
-        for state, e in (("pristine", pristine), ("cycled", cycled)):
-            base = f"{sid}_{state}"
-            t_img = time.perf_counter()
-            pair = xct_pair(e.labels, voxel_um=e.voxel_um, seed=seed + 100 * k + (state == "cycled"))
-            lab_path = write_tiff(root / "truth" / f"{base}_labels.tif", e.labels, voxel_um=e.voxel_um,
-                                  provenance=e.provenance, overwrite=True)
-            inst_path = write_tiff(root / "truth" / f"{base}_instances.tif", e.particle_ids,
-                                   voxel_um=e.voxel_um, provenance=e.provenance, overwrite=True)
-            hr_path = write_tiff(root / "scans" / f"{base}_hr.tif", pair.hr.grey, voxel_um=pair.hr.voxel_um,
-                                 provenance=pair.hr.provenance, overwrite=True)
-            lr_path = write_tiff(root / "scans" / f"{base}_lr.tif", pair.lr.grey, voxel_um=pair.lr.voxel_um,
-                                 provenance=pair.lr.provenance, overwrite=True)
-            timings.append({"sample": sid, "state": f"{state} scans", "seconds": round(time.perf_counter() - t_img, 2),
-                            "shape": list(pair.hr.shape)})
-            common = {"modality": "xct", "state": state, "electrode": sid, "kind": kind,
-                      "labels": lab_path, "instances": inst_path}
-            rows.append({"id": f"{base}_hr", "path": hr_path, "voxel_um": pair.hr.voxel_um,
-                         "resolution": "hr", "pair": f"{base}_lr", **common})
-            rows.append({"id": f"{base}_lr", "path": lr_path, "voxel_um": pair.lr.voxel_um,
-                         "resolution": "lr", "pair": f"{base}_hr",
-                         "notes": "offset_um=" + ",".join(f"{v:.4f}" for v in pair.true_offset_um), **common})
-            if measure_tortuosity:
-                phi, tau = measure(e, voxel_um=HR_VOXEL_UM)
-            else:
-                phi, tau = float(1 - e.solid_at(HR_VOXEL_UM).mean()), float("nan")
-            psd = particle_sizes(e.particle_ids, voxel_um=e.voxel_um)
-            target_phi = t2.loc[sid, f"porosity_{state}"]
-            target_tau = t2.loc[sid, f"tortuosity_{state}"]
-            measurements.append({
-                "sample": sid, "label": t2.loc[sid, "sample"], "kind": kind, "state": state,
-                "porosity_paper": float(target_phi), "porosity_xctkit": round(phi, 4),
-                "tortuosity_paper": float(target_tau), "tortuosity_xctkit": round(tau, 4),
-                "tortuosity_rel_error": round((tau - target_tau) / target_tau, 4),
-                "nmc_fraction_truth": round(e.fractions()["nmc"], 4),
-                "cbd_fraction_truth": round(e.fractions()["cbd"], 4),
-                "crack_fraction_truth": round(e.fractions()["crack"], 4),
-                "n_particles": int(psd.n_particles), "psd_peak_um": list(psd.peak_bin_um),
-                "psd_median_um": round(psd.median_um, 3),
-                "lr_offset_um": [round(float(v), 4) for v in pair.true_offset_um],
-            })
-
+    tasks = [(_build_sample, dict(root=root, sid=sid, k=k, shape=dry_shape if t2.loc[sid, "kind"] == "dry" else dit_shape,
+                                  seed=seed, measure_tortuosity=measure_tortuosity))
+             for k, sid in enumerate(samples)]
+    if include_fov:  # the largest task first, so the workers finish together
+        tasks.insert(0, (_build_fov, dict(root=root, dry_shape=dry_shape, fov_factor=fov_factor,
+                                          fov_voxel_um=fov_voxel_um, seed=seed)))
+    parts = run_in_processes(tasks, workers=workers, progress=progress, desc="virtual lab")
     if include_fov:
-        _add_fov(root, rows, timings, dry_shape=dry_shape, fov_factor=fov_factor, fov_voxel_um=fov_voxel_um,
-                 seed=seed)
+        parts.append(parts.pop(0))  # manifest order: the electrodes, then the large field
+    rows = [r for part in parts for r in part[0]]
+    measurements = [m for part in parts for m in part[1]]
+    timings = [t for part in parts for t in part[2]]
     write_manifest(root / "manifest.yaml", rows, overwrite=True)
     info = {"config": config, "measurements": measurements, "timings": timings,
             "fov_area_factor": fov_factor**2 if include_fov else None}
@@ -366,9 +326,64 @@ def build_lab(root, *, dry_shape, dit_shape, fov_factor: int = 2, fov_voxel_um: 
     return open_lab(root)
 
 
-def _add_fov(root: Path, rows: list, timings: list, *, dry_shape, fov_factor: int, fov_voxel_um: float,
-             seed: int) -> None:
-    """Large field of view: an unseen dry electrode, LR only, ``fov_factor``² times the area."""
+def _build_sample(*, root: Path, sid: str, k: int, shape, seed: int, measure_tortuosity: bool):
+    """One Table 2 electrode, pristine and cycled, truth and scans written: (rows, measurements, timings)."""
+    t2 = table2().set_index("sample_id")
+    kind = t2.loc[sid, "kind"]
+    rows, measurements, timings = [], [], []
+    t0 = time.perf_counter()
+    pristine = preset_electrode(sid, shape=shape, seed=seed + 100 * k)
+    t1 = time.perf_counter()
+    cycled = preset_electrode(sid, state="cycled", shape=shape, seed=seed + 100 * k, pristine=pristine)
+    t2_ = time.perf_counter()
+    timings.append({"sample": sid, "state": "pristine", "seconds": round(t1 - t0, 2), "shape": list(shape)})
+    timings.append({"sample": sid, "state": "cycled", "seconds": round(t2_ - t1, 2), "shape": list(shape)})
+    for state, e in (("pristine", pristine), ("cycled", cycled)):
+        base = f"{sid}_{state}"
+        t_img = time.perf_counter()
+        pair = xct_pair(e.labels, voxel_um=e.voxel_um, seed=seed + 100 * k + (state == "cycled"))
+        lab_path = write_tiff(root / "truth" / f"{base}_labels.tif", e.labels, voxel_um=e.voxel_um,
+                              provenance=e.provenance, overwrite=True)
+        inst_path = write_tiff(root / "truth" / f"{base}_instances.tif", e.particle_ids,
+                               voxel_um=e.voxel_um, provenance=e.provenance, overwrite=True)
+        hr_path = write_tiff(root / "scans" / f"{base}_hr.tif", pair.hr.grey, voxel_um=pair.hr.voxel_um,
+                             provenance=pair.hr.provenance, overwrite=True)
+        lr_path = write_tiff(root / "scans" / f"{base}_lr.tif", pair.lr.grey, voxel_um=pair.lr.voxel_um,
+                             provenance=pair.lr.provenance, overwrite=True)
+        timings.append({"sample": sid, "state": f"{state} scans", "seconds": round(time.perf_counter() - t_img, 2),
+                        "shape": list(pair.hr.shape)})
+        common = {"modality": "xct", "state": state, "electrode": sid, "kind": kind,
+                  "labels": lab_path, "instances": inst_path}
+        rows.append({"id": f"{base}_hr", "path": hr_path, "voxel_um": pair.hr.voxel_um,
+                     "resolution": "hr", "pair": f"{base}_lr", **common})
+        rows.append({"id": f"{base}_lr", "path": lr_path, "voxel_um": pair.lr.voxel_um,
+                     "resolution": "lr", "pair": f"{base}_hr",
+                     "notes": "offset_um=" + ",".join(f"{v:.4f}" for v in pair.true_offset_um), **common})
+        if measure_tortuosity:
+            phi, tau = measure(e, voxel_um=HR_VOXEL_UM)
+        else:
+            phi, tau = float(1 - e.solid_at(HR_VOXEL_UM).mean()), float("nan")
+        psd = particle_sizes(e.particle_ids, voxel_um=e.voxel_um)
+        target_phi = t2.loc[sid, f"porosity_{state}"]
+        target_tau = t2.loc[sid, f"tortuosity_{state}"]
+        measurements.append({
+            "sample": sid, "label": t2.loc[sid, "sample"], "kind": kind, "state": state,
+            "porosity_paper": float(target_phi), "porosity_xctkit": round(phi, 4),
+            "tortuosity_paper": float(target_tau), "tortuosity_xctkit": round(tau, 4),
+            "tortuosity_rel_error": round((tau - target_tau) / target_tau, 4),
+            "nmc_fraction_truth": round(e.fractions()["nmc"], 4),
+            "cbd_fraction_truth": round(e.fractions()["cbd"], 4),
+            "crack_fraction_truth": round(e.fractions()["crack"], 4),
+            "n_particles": int(psd.n_particles), "psd_peak_um": list(psd.peak_bin_um),
+            "psd_median_um": round(psd.median_um, 3),
+            "lr_offset_um": [round(float(v), 4) for v in pair.true_offset_um],
+        })
+    return rows, measurements, timings
+
+
+def _build_fov(*, root: Path, dry_shape, fov_factor: int, fov_voxel_um: float, seed: int):
+    """Large field of view: an unseen dry electrode, LR only, ``fov_factor``² times the area:
+    (rows, measurements, timings) as :func:`_build_sample`."""
 
     t0 = time.perf_counter()
     fov_shape = (int(round(dry_shape[0] * TRUTH_VOXEL_UM / fov_voxel_um)),
@@ -381,11 +396,12 @@ def _add_fov(root: Path, rows: list, timings: list, *, dry_shape, fov_factor: in
                          provenance=fov.provenance, overwrite=True)
     fov_path = write_tiff(root / "scans" / "fov_lr.tif", fov_scan.grey, voxel_um=fov_scan.voxel_um,
                           provenance=fov_scan.provenance, overwrite=True)
-    rows.append({"id": "fov_lr", "path": fov_path, "voxel_um": fov_scan.voxel_um, "modality": "xct",
-                 "state": "pristine", "electrode": "fov", "kind": "dry", "labels": fov_lab,
-                 "notes": f"large field of view, {fov_factor}x{fov_factor} lateral, LR only"})
-    timings.append({"sample": "fov", "state": "pristine + LR scan", "seconds": round(time.perf_counter() - t0, 2),
-                    "shape": list(fov_shape)})
+    row = {"id": "fov_lr", "path": fov_path, "voxel_um": fov_scan.voxel_um, "modality": "xct",
+           "state": "pristine", "electrode": "fov", "kind": "dry", "labels": fov_lab,
+           "notes": f"large field of view, {fov_factor}x{fov_factor} lateral, LR only"}
+    timing = {"sample": "fov", "state": "pristine + LR scan", "seconds": round(time.perf_counter() - t0, 2),
+              "shape": list(fov_shape)}
+    return [row], [], [timing]
 
 
 def _json_default(o):

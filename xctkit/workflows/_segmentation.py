@@ -34,6 +34,7 @@ from ..segment import (
     threshold,
 )
 from ..synth import preset_electrode
+from ._parallel import run_in_processes
 from ._study import Study, StudyError
 
 __all__ = [
@@ -227,14 +228,13 @@ def training_scans(study, *, seed: int = 0) -> tuple[list, list, list]:
     if study.has_truth:
         config = study.lab.info["config"]
         kinds = table2().set_index("sample_id")["kind"]
-        for k, (sid, state) in enumerate(TRAINING_STATES):
-            shape = config["dry_shape"] if kinds[sid] == "dry" else config["dit_shape"]
-            s = seed + _TRAINING_SEED_OFFSET + k
-            e = preset_electrode(sid, shape=shape, state=state, seed=s)
-            pair = xct_pair(e.labels, voxel_um=e.voxel_um, seed=s)
-            greys.append(pair.hr.grey)
-            labels.append(labels_on_grid(e.labels, voxel_um=e.voxel_um, target_um=pair.hr.voxel_um))
-            names.append(f"{sid}_{state} (seed {s})")
+        tasks = [(_training_scan, {"sid": sid, "state": state, "seed": seed + _TRAINING_SEED_OFFSET + k,
+                                   "shape": config["dry_shape"] if kinds[sid] == "dry" else config["dit_shape"]})
+                 for k, (sid, state) in enumerate(TRAINING_STATES)]
+        for grey, lab, name in run_in_processes(tasks):  # independent electrodes, side by side
+            greys.append(grey)
+            labels.append(lab)
+            names.append(name)
         return greys, labels, names
     for s in study.scans(modality="xct", resolution="hr", split="train"):
         if s.labels is None:
@@ -248,6 +248,14 @@ def training_scans(study, *, seed: int = 0) -> tuple[list, list, list]:
         raise StudyError("no training scan with reference labels: give some `resolution: hr` scans of "
                          "training electrodes a `labels:` path in the manifest")
     return greys, labels, names
+
+
+def _training_scan(*, sid: str, state: str, shape, seed: int):
+    """One fresh electrode of :func:`training_scans`, scanned: (HR grey, labels on its grid, name)."""
+    e = preset_electrode(sid, shape=shape, state=state, seed=seed)
+    pair = xct_pair(e.labels, voxel_um=e.voxel_um, seed=seed)
+    return (pair.hr.grey, labels_on_grid(e.labels, voxel_um=e.voxel_um, target_um=pair.hr.voxel_um),
+            f"{sid}_{state} (seed {seed})")
 
 
 def has_training_labels(study) -> bool:

@@ -1,6 +1,5 @@
-"""Independent tasks side by side in spawned processes (the virtual lab's electrodes, chapter 04's
-training electrodes). The standard library's process pool: Dask would add a scheduler for a handful
-of coarse tasks."""
+"""Independent tasks side by side in spawned processes (the virtual lab's electrodes). The standard
+library's process pool: Dask would add a scheduler for a handful of coarse tasks."""
 
 from __future__ import annotations
 

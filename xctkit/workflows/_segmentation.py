@@ -34,7 +34,6 @@ from ..segment import (
     threshold,
 )
 from ..synth import preset_electrode
-from ._parallel import run_in_processes
 from ._study import Study, StudyError
 
 __all__ = [
@@ -228,10 +227,9 @@ def training_scans(study, *, seed: int = 0) -> tuple[list, list, list]:
     if study.has_truth:
         config = study.lab.info["config"]
         kinds = table2().set_index("sample_id")["kind"]
-        tasks = [(_training_scan, {"sid": sid, "state": state, "seed": seed + _TRAINING_SEED_OFFSET + k,
-                                   "shape": config["dry_shape"] if kinds[sid] == "dry" else config["dit_shape"]})
-                 for k, (sid, state) in enumerate(TRAINING_STATES)]
-        for grey, lab, name in run_in_processes(tasks):  # independent electrodes, side by side
+        for k, (sid, state) in enumerate(TRAINING_STATES):
+            shape = config["dry_shape"] if kinds[sid] == "dry" else config["dit_shape"]
+            grey, lab, name = _training_scan(sid=sid, state=state, shape=shape, seed=seed + _TRAINING_SEED_OFFSET + k)
             greys.append(grey)
             labels.append(lab)
             names.append(name)

@@ -74,3 +74,17 @@ def test_notebook_uses_phase_names(path):
         for ln in src.splitlines():
             if "labels" in ln or "phase" in ln or "seg" in ln:
                 assert not RAW_PHASE.search(ln), f"{path.name} cell {i}: raw phase number in {ln.strip()!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_markdown_glue_is_glued_as_markdown(path):
+    """A ``{glue:md}`key``` role renders only a value with a text/markdown representation: a plain str
+    glued under that key shows nothing in the book (chapter 03's generated ranking was blank)."""
+    nb = json.loads(path.read_text())
+    md = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    code = "\n".join(_code(path))
+    for key in re.findall(r"\{glue:md\}`([^`]+)`", md):
+        calls = re.findall(r'glue\(\s*"' + re.escape(key) + r'",\s*(\S+)', code)
+        assert calls, f"{path.name}: {{glue:md}}`{key}` is never glued"
+        assert all(c.startswith("Markdown(") for c in calls), \
+            f"{path.name}: glue({key!r}, ...) must pass IPython.display.Markdown(...) for {{glue:md}}"

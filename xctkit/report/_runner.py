@@ -44,6 +44,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._threads import shared_cores
 from ..io import atomic_path
 from ._profiles import profile_parameters
 
@@ -762,7 +763,9 @@ def run_notebooks(paths: ReportPaths, *, profile: str = "default", only=None, ov
             for stem, c in zip(stems, selected)}
     done: dict[str, NotebookRun] = {}
     # os.environ is process-wide: the kernels' environment is set once around all the runs
-    with _kernel_threads(jobs), _inline_figures(), ThreadPoolExecutor(max_workers=jobs) as pool:
+    # with chapters side by side each kernel gets its share of the cores, so two training loops do
+    # not oversubscribe them (a thread count the user set is kept)
+    with shared_cores(jobs), _inline_figures(), ThreadPoolExecutor(max_workers=jobs) as pool:
         pending = list(zip(stems, selected))
         running = {}
         while pending or running:
@@ -784,28 +787,6 @@ def check_jobs(jobs) -> int:
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"`jobs` must be a positive integer (chapters run at once), got {jobs!r}")
     return jobs
-
-
-@contextlib.contextmanager
-def _kernel_threads(jobs: int):
-    """With chapters running side by side, each kernel gets its share of the cores
-    (``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS``, read by torch, NumPy's BLAS and scikit-learn), so two
-    training loops do not oversubscribe them; a value the user set is kept."""
-    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-    saved = {n: os.environ.get(n) for n in names}
-    if jobs > 1:
-        share = str(max(1, (os.cpu_count() or 1) // jobs))
-        for n in names:
-            if saved[n] is None:
-                os.environ[n] = share
-    try:
-        yield
-    finally:
-        for n, v in saved.items():
-            if v is None:
-                os.environ.pop(n, None)
-            else:
-                os.environ[n] = v
 
 
 def _toc_chapters(paths: ReportPaths) -> list[str]:

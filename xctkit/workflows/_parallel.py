@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from .._threads import shared_cores
+
 __all__ = ["run_in_processes"]
 
 
@@ -34,22 +36,11 @@ def run_in_processes(tasks, *, workers: int | None = None, progress: bool = Fals
     import concurrent.futures as cf
     import multiprocessing as mp
 
-    threads = str(max(1, (os.cpu_count() or 1) // workers))
-    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
-    saved = {k: os.environ.get(k) for k in names}
-    os.environ.update({k: threads for k in names})  # inherited by the spawned workers
-    try:
-        with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(f, **kw) for f, kw in tasks]
-            for _ in tqdm(cf.as_completed(futures), total=n, disable=not progress, desc=desc):
-                pass
-            return [fu.result() for fu in futures]
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with shared_cores(workers), cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        futures = [pool.submit(f, **kw) for f, kw in tasks]  # workers inherit the thread share
+        for _ in tqdm(cf.as_completed(futures), total=n, disable=not progress, desc=desc):
+            pass
+        return [fu.result() for fu in futures]
 
 
 def _spawn_is_safe() -> bool:

@@ -159,3 +159,22 @@ def test_leave_one_electrode_out_by_seed_on_a_user_study(manifest, tmp_path):
     assert "2 held-out electrode(s) (cellA, cellB) × 2 training seed(s) (4 trainings" in text
     w = wins.set_index("quantity").loc["porosity"]
     assert f"closer than bicubic in {w.closer} of {w.n}" in text
+
+
+def test_cross_validation_reuses_the_main_tables_training(manifest, tmp_path):
+    """The fold that holds out the study's own test electrode evaluates the model chapter 03 already
+    trained (same seed and settings) instead of training it again; other folds, seeds or epoch limits
+    train their own."""
+    from xctkit import sr
+
+    study = workflows.Study.from_manifest(manifest, test_electrodes=["cellA"])
+    pairs = sr.load_pairs(study.manifest)
+    tiny = dict(epochs=2, n_patches=24, patch=16, filters=4, n_blocks=1)
+    runs = workflows.train_morph_seeds(study, pairs, tmp_path / "main", seeds=[0], **tiny)
+    cv = workflows.cross_validate_morph(study, pairs, tmp_path, folds=["cellA", "cellB"], seeds=[0],
+                                        n_rois=1, roi_size=(999, 999, 999), trained=runs, **tiny)
+    assert cv.training.reused.tolist() == [True, False]
+    assert not (tmp_path / "folds" / "cellA-seed0").exists() and (tmp_path / "folds" / "cellB-seed0").exists()
+    longer = workflows.cross_validate_morph(study, pairs, tmp_path / "b", folds=["cellA"], seeds=[0],
+                                            n_rois=1, roi_size=(999, 999, 999), trained=runs, **{**tiny, "epochs": 3})
+    assert longer.training.reused.tolist() == [False]

@@ -56,8 +56,9 @@ class MorphCrossValidation:
         under every seed of their fold.
     training : pandas.DataFrame
         One row per (fold, seed): the phase-aware model's training record (``epochs_run``,
-        ``best_epoch``, ``stopped_early``, ``best_val_loss``, ``seconds``) and the electrodes its
-        patches came from (``train_electrodes``, comma-separated).
+        ``best_epoch``, ``stopped_early``, ``best_val_loss``, ``seconds``), the electrodes its
+        patches came from (``train_electrodes``, comma-separated) and whether a model of the study's
+        own split was reused (``reused``).
     candidate : str
         The source judged against the baselines (the phase head's segmentation).
     references : tuple of str
@@ -179,6 +180,16 @@ def _pm(row, unit: str) -> str:
     return f"{row.mean_error:+.3g}{sd}{unit}"
 
 
+def _reusable(trained, seed: int, study: Study, fold: Study, config: dict):
+    """The run of ``trained`` for ``seed`` if it is the one this fold would train, else None."""
+    run = (trained or {}).get(seed)
+    if run is None or tuple(fold.test_electrodes) != tuple(study.test_electrodes):
+        return None
+    same_data = set(run.sr.train_electrodes) <= set(fold.train_electrodes)
+    same_limit = run.sr.training.get("max_epochs") == config.get("epochs")
+    return run if same_data and same_limit else None
+
+
 def _fold_study(study: Study, electrode: str) -> Study:
     return dataclasses.replace(study, test_electrodes=(electrode,),
                                val_electrodes=tuple(v for v in study.val_electrodes if v != electrode))
@@ -186,7 +197,7 @@ def _fold_study(study: Study, electrode: str) -> Study:
 
 def cross_validate_morph(study: Study, pairs, models_dir, *, folds=(), seeds=(), profile: str = "quick",
                          n_rois: int = 4, roi_size=(24, 32, 32), axes: str = "z", seed: int = 0,
-                         ssa: bool = False, **settings) -> MorphCrossValidation:
+                         ssa: bool = False, trained: dict | None = None, **settings) -> MorphCrossValidation:
     """Leave one electrode out × training seeds for the phase-aware model and the baselines.
 
     For every electrode in ``folds``: the histogram-matched baseline and the shared random-forest
@@ -220,6 +231,12 @@ def cross_validate_morph(study: Study, pairs, models_dir, *, folds=(), seeds=(),
         Seed of the ROIs and the random forest.
     ssa : bool
         Also measure the specific surface area.
+    trained : dict of int -> xctkit.sr.MorphRun, optional
+        Models already trained on the study's own split (:func:`train_morph_seeds` with the same
+        profile and settings, as chapter 03 does): for the fold that holds out exactly the study's test
+        electrodes, a seed found here is evaluated instead of trained again (``reused`` in
+        :attr:`MorphCrossValidation.training`). A run trained on other electrodes or for another
+        epoch limit is not reused.
     **settings
         Override single training settings of the profile (``epochs``, ``n_patches``, ...).
 
@@ -275,10 +292,13 @@ def cross_validate_morph(study: Study, pairs, models_dir, *, folds=(), seeds=(),
                                                n_rois=n_rois, roi_size=roi_size, seed=seed, ssa=ssa),
                           size_distributions(srcs, voxel_um=p.voxel_um, segment=shared)))
         for s in chosen_seeds:
-            out = root / f"{electrode}-seed{s}"
-            out.mkdir(parents=True, exist_ok=True)
-            run = train_morph_model(fold, pairs, out, seed=s, **config)
-            training.append({"fold": electrode, **run.sr.training, "seed": s,
+            run = _reusable(trained, s, study, fold, config)
+            reused = run is not None
+            if not reused:
+                out = root / f"{electrode}-seed{s}"
+                out.mkdir(parents=True, exist_ok=True)
+                run = train_morph_model(fold, pairs, out, seed=s, **config)
+            training.append({"fold": electrode, **run.sr.training, "seed": s, "reused": reused,
                              "train_electrodes": ",".join(run.sr.train_electrodes)})
             for k, p in enumerate(test):
                 grey, prob = run.sr.predict(p.lr_up)

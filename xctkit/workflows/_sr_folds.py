@@ -18,15 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._validate import check_int
 from ._sr import microstructure_table, morphology_errors, predict_test_set, size_distributions
 from ._sr_training import (
     HISTMATCH_NAME,
     MORPH_NAME,
-    MORPH_PROFILES,
     fit_histogram_match,
     fit_shared_segmentation,
     grid_truth,
+    morph_settings,
     train_morph_model,
     volume_preserving_mask,
 )
@@ -255,16 +254,10 @@ def cross_validate_morph(study: Study, pairs, models_dir, *, folds=(), seeds=(),
     ...                           seeds=[0, 1, 2], profile="full")                      # doctest: +SKIP
     >>> cv.summary()                                                                     # doctest: +SKIP
     """
-    if profile not in MORPH_PROFILES:
-        raise ValueError(f"`profile` must be one of {sorted(MORPH_PROFILES)}, got {profile!r}")
-    config = dict(MORPH_PROFILES[profile])
-    default_seeds = config.pop("seeds")
-    config.update(settings)
-    chosen_seeds = [check_int(s, "seeds", min_value=0) for s in seeds] or list(default_seeds)
+    config, chosen_seeds = morph_settings(profile, seeds, settings)
     chosen_folds = [str(e) for e in folds] or list(study.test_electrodes)
-    for name, values in (("seeds", chosen_seeds), ("folds", chosen_folds)):
-        if len(set(values)) != len(values):
-            raise ValueError(f"`{name}` must not repeat, got {values}")
+    if len(set(chosen_folds)) != len(chosen_folds):
+        raise ValueError(f"`folds` must not repeat, got {chosen_folds}")
     with_pairs = {p.electrode for p in pairs}
     missing = [e for e in chosen_folds if e not in with_pairs]
     if missing:

@@ -405,17 +405,30 @@ def train_morph_seeds(study: Study, pairs, models_dir, *, profile: str = "quick"
     >>> runs = train_morph_seeds(study, pairs, "models", profile="default")   # doctest: +SKIP
     >>> morph_training_frame(runs)                                            # doctest: +SKIP
     """
+    config, chosen = morph_settings(profile, seeds, settings)
+    return {s: train_morph_model(study, pairs, models_dir, seed=s,
+                                 name=MORPH_NAME if i == 0 else f"{MORPH_NAME}-seed{s}", **config)
+            for i, s in enumerate(chosen)}
+
+
+def morph_settings(profile: str, seeds=(), settings=None) -> tuple[dict, list]:
+    """A profile's training settings of the phase-aware model (:data:`MORPH_PROFILES`) with single
+    ``settings`` overridden, and the seeds to train (``seeds``, or the profile's).
+
+    Raises
+    ------
+    ValueError
+        On an unknown profile, a negative or repeated seed.
+    """
     if profile not in MORPH_PROFILES:
         raise ValueError(f"`profile` must be one of {sorted(MORPH_PROFILES)}, got {profile!r}")
     config = dict(MORPH_PROFILES[profile])
     default_seeds = config.pop("seeds")
-    config.update(settings)
-    chosen = [int(s) for s in seeds] or list(default_seeds)
+    config.update(settings or {})
+    chosen = [check_int(s, "seeds", min_value=0) for s in seeds] or list(default_seeds)
     if len(set(chosen)) != len(chosen):
         raise ValueError(f"`seeds` must not repeat, got {chosen}")
-    return {s: train_morph_model(study, pairs, models_dir, seed=s,
-                                 name=MORPH_NAME if i == 0 else f"{MORPH_NAME}-seed{s}", **config)
-            for i, s in enumerate(chosen)}
+    return config, chosen
 
 
 def morph_training_frame(runs: dict) -> pd.DataFrame:
